@@ -1,0 +1,172 @@
+"""``wayhome plan``: intake to a plan directory (poa.tif, regions, preview, summary)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from wayhome.cli.app import app
+from wayhome.cli.options import available_memory_bytes, parse_weights, read_layer_options
+from wayhome.errors import InvalidParameterError
+from wayhome.geo.coords import LonLat, parse_location, utm_crs_for
+from wayhome.io.plan_dir import PLAN_FILES, write_plan
+from wayhome.io.raster import read_dem
+from wayhome.plan import MODELS, plan_search
+from wayhome.probability.consensus import DrawnRegion
+from wayhome.subject import subject_from_intake
+
+__all__ = ["plan"]
+
+_STEPS = {
+    "grid": "Placing the planning grid",
+    "terrain": "Resampling the elevation model",
+    "layers": "Burning in trails, water and barriers",
+    "profile": "Looking up the lost-person profile",
+    "model": "Computing the map",
+    "write": "Writing the plan directory",
+}
+
+
+@app.command()
+def plan(
+    ipp: Annotated[
+        str | None,
+        typer.Option(help="Last-seen point: LAT,LON, UTM ('16S 762345 4051234') or MGRS."),
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            help="Lost-person category (hiker, child, dementia, ...); 'child' needs --age."
+        ),
+    ] = None,
+    age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
+    missing_for: Annotated[
+        str | None,
+        typer.Option("--missing-for", help="Time since last seen, e.g. 3h, 90min, 1h30."),
+    ] = None,
+    dem: Annotated[Path | None, typer.Option(help="Elevation model (GeoTIFF, any CRS).")] = None,
+    layers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--layers", help="Vector layer: PATH (features with a 'kind') or KIND=PATH; repeat."
+        ),
+    ] = None,
+    regions: Annotated[
+        Path | None,
+        typer.Option(
+            help="Planner-drawn regions (GeoJSON polygons with a 'share' 0..1) for consensus."
+        ),
+    ] = None,
+    model: Annotated[str, typer.Option(help=f"One of: {', '.join(MODELS)}.")] = "terrain",
+    weights: Annotated[
+        str | None, typer.Option(help="Consensus weights, e.g. terrain=2,rings=1,regions=1.")
+    ] = None,
+    resolution: Annotated[float, typer.Option(help="Cell size in metres.")] = 30.0,
+    extent_km: Annotated[
+        float | None,
+        typer.Option(
+            "--extent-km", help="Width of the square planning area (default from the profile)."
+        ),
+    ] = None,
+    ecoregion: Annotated[str, typer.Option(help="temperate, dry or urban.")] = "temperate",
+    name: Annotated[str | None, typer.Option(help="Subject's name for the map title.")] = None,
+    out: Annotated[Path, typer.Option(help="Plan directory to write.")] = Path("plan"),
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="The bundled demo incident: a lost 4-year-old on real terrain."
+        ),
+    ] = False,
+    max_memory_gb: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory-gb", help="Refuse grids needing more (default: memory available)."
+        ),
+    ] = None,
+) -> None:
+    """Build the first probability map for a lost person and write the plan directory."""
+    console = Console(stderr=True)
+    dem_data = read_dem(dem) if dem is not None else None
+    layer_data = read_layer_options(layers or [])
+    if demo:
+        from wayhome.io.demo import read_demo_dem, read_demo_incident, read_demo_layers
+
+        inc = read_demo_incident()
+        ipp = ipp or f"{inc.ipp_lat},{inc.ipp_lon}"
+        category = category or inc.category
+        age = age if age is not None else inc.age
+        missing_for = missing_for or inc.missing_for
+        name = name or inc.subject_name
+        dem_data = dem_data or read_demo_dem()
+        demo_layers = read_demo_layers()
+        layer_data = demo_layers if layer_data is None else demo_layers + layer_data
+        if resolution == 30.0:
+            resolution = inc.resolution_m
+        extent_km = extent_km or inc.extent_km
+    missing = [
+        n
+        for n, v in (("--ipp", ipp), ("--category", category), ("--missing-for", missing_for))
+        if v is None
+    ]
+    if missing:
+        raise InvalidParameterError(f"{', '.join(missing)}: required (or use --demo)")
+    assert ipp is not None and category is not None and missing_for is not None
+    point = parse_location(ipp)
+    subject = subject_from_intake(category, age=age, missing_for=missing_for, name=name)
+    drawn = _read_regions(regions, point) if regions is not None else ()
+    limit = int((max_memory_gb * 2**30) if max_memory_gb else available_memory_bytes() * 0.8)
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Starting", total=None)
+
+        def progress(step: str) -> None:
+            bar.update(task, description=_STEPS.get(step, step))
+
+        result = plan_search(
+            subject,
+            point,
+            model=model,
+            dem=dem_data,
+            layers=layer_data,
+            resolution_m=resolution,
+            extent_km=extent_km,
+            ecoregion=ecoregion,
+            drawn_regions=drawn,
+            consensus_weights=parse_weights(weights),
+            memory_limit_bytes=limit,
+            progress=progress,
+        )
+        progress("write")
+        write_plan(result, out)
+    s = result.summary()
+    areas = s["area_km2_for"]
+    console.print(f"[bold green]plan written[/] to {out}/ ({', '.join(PLAN_FILES)})")
+    console.print(
+        f"model {s['model']} · rest of world {s['rest_of_world']:.1%} · "
+        f"area for 50 %: {areas['50%']} km² · 75 %: {areas['75%']} km² · "
+        f"95 %: {areas['95%']} km²",
+        highlight=False,
+    )
+    for note in s["notes"] + s["profile"]["notes"]:
+        console.print(f"  note: {note}", highlight=False)
+
+
+def _read_regions(path: Path, ipp: LonLat) -> tuple[DrawnRegion, ...]:
+    from wayhome.geo.coords import geometry_to_crs
+    from wayhome.io.regions import read_region_shares
+
+    crs = utm_crs_for(ipp)
+    shares = read_region_shares(path)
+    return tuple(
+        DrawnRegion(geometry_to_crs(g, src, crs), share, nm) for g, src, share, nm in shares
+    )
