@@ -2,7 +2,7 @@
 
 Writes ``src/wayhome/demo/data/layers.geojson``: the trail, the forest road, the creek,
 a beaver pond, the cliff band, the neighbour's land and the east-ridge hunting zone of
-the demo incident (see ``/src/wayhome/demo/data/README.md``). Every feature is derived
+the demo incident (see ``src/wayhome/demo/data/README.md``). Every feature is derived
 from the USGS elevation model that ships with matplotlib, so the layers sit where the
 terrain says they could: the trail and road are least-cost paths over slope, the creek
 is a steepest-descent flow path, the cliff band follows a contour through the steepest
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import json
 import math
 import sys
@@ -66,7 +67,7 @@ CLIFF_SECTOR_DEG = (250.0, 360.0)
 CLIFF_LENGTH_M = 700.0
 CLIFF_WIDTH_M = 30.0
 #: The neighbour's land: corners as (east, north) kilometres from the IPP.
-PRIVATE_CORNERS_KM = ((0.3, 0.9), (0.35, 3.1), (-3.2, 2.9), (-3.4, -0.4), (-1.0, -0.3), (-0.8, 0.9))
+PRIVATE_CORNERS_KM = ((0.3, 0.8), (0.35, 3.1), (-3.2, 2.9), (-3.4, -0.4), (-1.0, -0.3), (-0.8, 0.8))
 #: The hunting zone: ridge-top cells above this elevation (m) in this window east of the IPP.
 HUNT_MIN_ELEVATION_M = 800.0
 HUNT_WINDOW = ((222, 262), (172, 205))
@@ -145,8 +146,10 @@ def _route(
 ) -> list[tuple[int, int]]:
     """Least-cost chain of cells through each stop in turn."""
     cells: list[tuple[int, int]] = [stops[0]]
-    for a, b in zip(stops[:-1], stops[1:], strict=True):
-        path, _ = route_through_array(cost, a, b, fully_connected=True, geometric=True)
+    for a, b in itertools.pairwise(stops):
+        path, _ = route_through_array(  # type: ignore[no-untyped-call]
+            cost, a, b, fully_connected=True, geometric=True
+        )
         cells.extend((int(r), int(c)) for r, c in path[1:])
     return cells
 
@@ -248,9 +251,9 @@ def _pond(terrain: Terrain) -> Polygon:
     )
     if not flat[r0, c0]:
         raise RuntimeError(f"the pond cell {POND_CELL} is not on flat ground")
-    labels = label(flat, connectivity=1)
+    labels = label(flat, connectivity=1)  # type: ignore[no-untyped-call]
     rows, cols = np.nonzero(labels == labels[r0, c0])
-    pts = MultiPoint([terrain.xy(r, c) for r, c in zip(rows, cols, strict=True)])
+    pts = MultiPoint([terrain.xy(int(r), int(c)) for r, c in zip(rows, cols, strict=True)])
     hull = pts.convex_hull.buffer(35.0, quad_segs=4)
     return _as_polygon(hull.simplify(5.0))
 
@@ -273,7 +276,7 @@ def _cliff(terrain: Terrain) -> Polygon:
         (dist >= CLIFF_RING_M[0]) & (dist <= CLIFF_RING_M[1]) & (bearing >= lo) & (bearing <= hi)
     )
     steep = np.where(candidates, slope, -1.0)
-    r, c = np.unravel_index(int(np.argmax(steep)), z.shape)
+    r, c = (int(i) for i in np.unravel_index(int(np.argmax(steep)), z.shape))
     level = float(z[r, c])
     # Trace the contour at that elevation in a window around the cell and keep the piece
     # through the cell, cut to the band's length on either side of it.
@@ -282,10 +285,8 @@ def _cliff(terrain: Terrain) -> Polygon:
     window = z[r0 : r + half + 1, c0 : c + half + 1]
     here = Point(terrain.xy(r, c))
     best: LineString | None = None
-    for contour in find_contours(window, level):
-        line = LineString(
-            [terrain.xy(r0 + float(p[0]), c0 + float(p[1])) for p in contour]
-        )
+    for contour in find_contours(window, level):  # type: ignore[no-untyped-call]
+        line = LineString([terrain.xy(r0 + float(p[0]), c0 + float(p[1])) for p in contour])
         if len(line.coords) >= 2 and (best is None or line.distance(here) < best.distance(here)):
             best = line
     if best is None:  # pragma: no cover - the contour through a cell always exists
@@ -308,11 +309,11 @@ def _hunting_zone(terrain: Terrain) -> Polygon:
     (r0, r1), (c0, c1) = HUNT_WINDOW
     high = np.zeros(terrain.z.shape, dtype=bool)
     high[r0:r1, c0:c1] = terrain.z[r0:r1, c0:c1] >= HUNT_MIN_ELEVATION_M
-    labels = label(high, connectivity=2)
+    labels = label(high, connectivity=2)  # type: ignore[no-untyped-call]
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0
     rows, cols = np.nonzero(labels == int(np.argmax(sizes)))
-    cells = [terrain.xy(r, c) for r, c in zip(rows, cols, strict=True)]
+    cells = [terrain.xy(int(r), int(c)) for r, c in zip(rows, cols, strict=True)]
     blob = ops.unary_union([Point(p).buffer(90.0, quad_segs=4) for p in cells])
     outline = blob.buffer(60.0, quad_segs=4).buffer(-60.0, quad_segs=4)
     return _as_polygon(outline.simplify(40.0))
@@ -330,10 +331,14 @@ def _as_polygon(geom: BaseGeometry) -> Polygon:
 
 # ------------------------------------------------------------------ output
 def _feature(terrain: Terrain, kind: str, geom: BaseGeometry) -> dict[str, Any]:
-    lonlat = shapely.transform(geom, terrain.to_lonlat.transform, interleaved=False)
+    back = terrain.to_lonlat
+    lonlat = shapely.transform(geom, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
     rounded = _round(mapping(lonlat))
-    return {"type": "Feature", "properties": {"kind": kind, "name": NAMES[kind]},
-            "geometry": rounded}
+    return {
+        "type": "Feature",
+        "properties": {"kind": kind, "name": NAMES[kind]},
+        "geometry": rounded,
+    }
 
 
 def _round(obj: Any) -> Any:
@@ -379,8 +384,11 @@ def build_layers(dem: RasterData) -> dict[str, Any]:
         _feature(terrain, "private", _private(terrain)),
         _feature(terrain, "hazard", _hunting_zone(terrain)),
     ]
-    return {"type": "FeatureCollection", "name": "wayhome demo layers (invented)",
-            "features": features}
+    return {
+        "type": "FeatureCollection",
+        "name": "wayhome demo layers (invented)",
+        "features": features,
+    }
 
 
 def dumps(collection: dict[str, Any]) -> str:
@@ -393,7 +401,7 @@ def dumps(collection: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the layers (or, with ``--check``, fail when the file is out of date)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args(argv)

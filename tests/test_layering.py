@@ -144,9 +144,9 @@ def walk(pkg):
         if m.ispkg:
             yield from walk(mod)
 library = list(walk(wayhome))
+upper = ("wayhome.cli", "wayhome.api")
 ui = sorted(
-    m for m in sys.modules
-    if m.split(".")[0] in {"typer", "rich", "fastapi"} or m.startswith(("wayhome.cli", "wayhome.api"))
+    m for m in sys.modules if m.split(".")[0] in {"typer", "rich", "fastapi"} or m.startswith(upper)
 )
 print(len(library), ",".join(ui))
 """
@@ -156,10 +156,15 @@ def test_importing_the_library_has_no_side_effects(tmp_path: Path) -> None:
     # A fresh interpreter in an empty directory: importing every library module writes
     # nothing there and loads neither the CLI nor typer, rich or fastapi. (click is not
     # checked at run time: rasterio itself imports it; the static test above covers it.)
-    env = {**os.environ, "HOME": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / ".mpl")}
+    # HOME and matplotlib's cache live outside the directory under test (matplotlib may
+    # create its config directory on import; that is not wayhome writing files).
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    env = {**os.environ, "HOME": str(home), "MPLCONFIGDIR": str(home / ".mpl")}
     proc = subprocess.run(
         [sys.executable, "-W", "error", "-c", _IMPORT_ALL],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -170,4 +175,4 @@ def test_importing_the_library_has_no_side_effects(tmp_path: Path) -> None:
     count, _, ui = proc.stdout.strip().partition(" ")
     assert int(count) > 10
     assert ui == ""
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert sorted(p.name for p in cwd.iterdir()) == []

@@ -29,11 +29,14 @@ from wayhome.probability.consensus import poa_consensus
 from wayhome.probability.poa import POA
 from wayhome.probability.rings import poa_rings
 from wayhome.probability.terrain import poa_terrain
-from wayhome.subject import Profile, profile_for
+from wayhome.subject import Profile, profile_for, resolve_category
 
 __all__ = [
+    "BOX_KM",
     "EVAL_MODELS",
+    "EVAL_RESOLUTION_M",
     "CaseScore",
+    "ModelFn",
     "Summary",
     "case_category",
     "case_terrain_class",
@@ -55,6 +58,9 @@ _CATEGORY_FALLBACK = {
 }
 
 
+_LEVEL = {"terrain": "no DEM: level ground", "consensus": "no DEM: level ground"}
+
+
 @dataclass(frozen=True, slots=True)
 class CaseScore:
     """One case scored by one model."""
@@ -74,11 +80,13 @@ class CaseScore:
 
 
 def case_category(case: Case) -> tuple[str, str]:
-    """(ISRID category, note) for a case's category."""
+    """(ISRID category, note) for a case's category; a child's age picks the band."""
     raw = case.subject_category
+    if raw == "child" and case.age is not None:
+        return resolve_category(raw, age=case.age), ""
     if raw in _CATEGORY_FALLBACK:
         return _CATEGORY_FALLBACK[raw]
-    return raw, ""
+    return resolve_category(raw), ""
 
 
 def case_terrain_class(case: Case, category: str) -> str:
@@ -151,15 +159,7 @@ def score_case(case: Case, models: Sequence[str]) -> list[CaseScore]:
         )
     category, note = case_category(case)
     terrain_class = case_terrain_class(case, category)
-    prof = profile_for(
-        category,
-        terrain=terrain_class,
-        age=case.age
-        if category.startswith("child")
-        and case.age is not None
-        and case.subject_category != "child"
-        else None,
-    )
+    prof = profile_for(category, terrain=terrain_class)
     ipp = LonLat(lon=case.ipp_lon, lat=case.ipp_lat)
     crs = utm_crs_for(ipp)
     ipp_xy = to_crs(ipp, crs)
@@ -184,7 +184,7 @@ def score_case(case: Case, models: Sequence[str]) -> list[CaseScore]:
                 log_d,
                 ms,
                 inside,
-                "; ".join(x for x in (note, f"table {prof.terrain}") if x),
+                "; ".join(x for x in (note, f"table {prof.terrain}", _LEVEL.get(m, "")) if x),
             )
         )
     return out

@@ -25,7 +25,14 @@ from wayhome.probability.rings import poa_rings
 from wayhome.probability.terrain import poa_terrain
 from wayhome.subject import Profile, Subject, profile_for
 
-__all__ = ["MODELS", "Plan", "ecoregion_terrain_class", "plan_search"]
+__all__ = [
+    "MODELS",
+    "MOUNTAINOUS_RELIEF_M",
+    "Plan",
+    "Progress",
+    "ecoregion_terrain_class",
+    "plan_search",
+]
 
 #: Models ``plan_search`` can run.
 MODELS: tuple[str, ...] = ("terrain", "rings", "consensus")

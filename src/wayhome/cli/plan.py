@@ -149,12 +149,13 @@ def plan(
         progress("write")
         write_plan(result, out)
     s = result.summary()
-    areas = s["area_km2_for"]
+    areas = ", ".join(
+        f"{k}: {'n/a (beyond the map)' if v is None else f'{v:.2f} km²'}"
+        for k, v in s["area_km2_for"].items()
+    )
     console.print(f"[bold green]plan written[/] to {out}/ ({', '.join(PLAN_FILES)})")
     console.print(
-        f"model {s['model']} · rest of world {s['rest_of_world']:.1%} · "
-        f"area for 50 %: {areas['50%']} km² · 75 %: {areas['75%']} km² · "
-        f"95 %: {areas['95%']} km²",
+        f"model {s['model']} · rest of world {s['rest_of_world']:.1%} · area holding {areas}",
         highlight=False,
     )
     for note in s["notes"] + s["profile"]["notes"]:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 
 import mgrs
+import numpy as np
+import shapely
+from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
-from shapely import ops as shapely_ops
 from shapely.geometry.base import BaseGeometry
 
 from wayhome.errors import InvalidLocationError
@@ -192,4 +194,10 @@ def geometry_to_crs(geometry: BaseGeometry, src: str, dst: str) -> BaseGeometry:
     """``geometry`` (in ``src``) transformed into ``dst``."""
     if src == dst:
         return geometry
-    return shapely_ops.transform(_transformer(src, dst).transform, geometry)
+    tr = _transformer(src, dst)
+
+    def move(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, move)

@@ -8,7 +8,6 @@ travel treats them as level ground (see :mod:`wayhome.geo.travel`).
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Protocol
@@ -191,14 +190,3 @@ def _enclosed_holes(known: NDArray[np.bool_]) -> NDArray[np.bool_]:
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     touching = np.isin(labels, border[border > 0])
     return (labels > 0) & ~touching
-
-
-def mean_cell_size_m(dem: ElevationSource) -> float:
-    """Approximate cell size of a DEM in metres (degrees converted at the DEM's centre)."""
-    t = dem.transform
-    crs = CRS.from_user_input(dem.crs)
-    if crs.is_geographic:
-        rows = dem.values.shape[0]
-        lat = t.f + t.e * rows / 2.0
-        return float(abs(t.e) * 111_320.0 * 0.5 * (1.0 + math.cos(math.radians(lat))))
-    return float(abs(t.a))

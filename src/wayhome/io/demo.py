@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from affine import Affine
@@ -34,6 +34,9 @@ from affine import Affine
 from wayhome.errors import DataFileError
 from wayhome.geo.layers import Layers
 from wayhome.io.raster import RasterData
+
+if TYPE_CHECKING:
+    from numpy.lib.npyio import NpzFile
 
 __all__ = [
     "DEMO_DEM_NAME",
@@ -114,7 +117,7 @@ def read_demo_dem() -> RasterData:
     from matplotlib import cbook
 
     try:
-        with cbook.get_sample_data(DEMO_DEM_NAME) as npz:
+        with cast("NpzFile", cbook.get_sample_data(DEMO_DEM_NAME)) as npz:
             elevation = np.asarray(npz["elevation"])
             dx, dy = float(npz["dx"]), float(npz["dy"])
             xmin, xmax = float(npz["xmin"]), float(npz["xmax"])

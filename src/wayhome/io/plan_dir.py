@@ -51,10 +51,14 @@ def write_plan(plan: Plan, out_dir: Path | str, *, title: str | None = None) -> 
             }
         )
     summary = plan.summary()
-    areas = summary["area_km2_for"]
+    q = plan.profile.quantiles
+    quartiles = "/".join(
+        "?" if v is None else f"{v:g}" for v in (q.q25_km, q.q50_km, q.q75_km, q.q95_km)
+    )
+    n = "" if q.n is None else f" (n {q.n})"
     subtitle = (
-        f"model {plan.poa.model} · rest of world {plan.poa.rest_of_world:.1%} · "
-        f"50 % in {_km2(areas['50%'])} · 95 % in {_km2(areas['95%'])}"
+        f"{plan.profile.category.replace('_', ' ')} · ISRID {q.terrain.replace('_', ' ')}{n}: "
+        f"25/50/75/95 % found within {quartiles} km of the IPP"
     )
     shown_layers = None if plan.layers is None else layers_to_crs(plan.layers, plan.grid.crs)
     with atomic_directory(out) as tmp:

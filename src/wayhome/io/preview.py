@@ -30,7 +30,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.patheffects import Normal, Stroke, withTickedStroke
-from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from mpl_toolkits.axes_grid1.anchored_artists import (  # type: ignore[import-untyped]
+    AnchoredSizeBar,
+)
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter
 from shapely.geometry import LineString, Point, Polygon, box
@@ -48,6 +51,8 @@ __all__ = ["PREVIEW_SIZE_PX", "render_preview"]
 PREVIEW_SIZE_PX: tuple[int, int] = (1600, 1400)
 
 _DPI = 100
+#: Left edge of the map and the heading, as a fraction of the figure width.
+_LEFT = 0.05
 #: Rasters wider or taller than this (cells) are block-averaged before drawing.
 _MAX_DRAW_CELLS = 2000
 #: Densities below this fraction of the peak are drawn fully transparent.
@@ -66,18 +71,35 @@ _REGION_STYLE: dict[float, tuple[float, Any]] = {
 _HALO = [Stroke(linewidth=3.5, foreground="white", alpha=0.85), Normal()]
 
 # Drawing style of each layer kind: matplotlib keyword arguments for lines and patches.
-_TRAIL = {"color": "#7a4a1e", "linewidth": 1.9, "linestyle": (0, (5, 2.5))}
-_ROAD = {"color": "#2b2b2b", "linewidth": 2.6}
-_ROAD_CASING = {"color": "#fbfbf7", "linewidth": 4.6}
-_STREAM = {"color": "#1f6fb4", "linewidth": 1.5}
-_BARRIER = {"color": "#444444", "linewidth": 1.8, "linestyle": (0, (1, 1.5))}
-_WATER = {"facecolor": "#8cc4ec", "edgecolor": "#1f6fb4", "linewidth": 1.0}
-_CLIFF = {"facecolor": (0, 0, 0, 0.18), "edgecolor": "black", "hatch": "xxxx", "linewidth": 1.2}
-_PRIVATE = {"facecolor": (0.48, 0.2, 0.58, 0.06), "edgecolor": "#7b3294", "linewidth": 2.4,
-            "linestyle": (0, (8, 3))}
-_HAZARD = {"facecolor": (0.85, 0.1, 0.1, 0.10), "edgecolor": "#c81e1e", "hatch": "\\\\\\",
-           "linewidth": 1.8}
-_VEGETATION = {"facecolor": (0.2, 0.55, 0.2, 0.18), "edgecolor": "#2e7d32", "linewidth": 0.8}
+_TRAIL: dict[str, Any] = {"color": "#7a4a1e", "linewidth": 1.9, "linestyle": (0, (5, 2.5))}
+_ROAD: dict[str, Any] = {"color": "#2b2b2b", "linewidth": 2.6}
+_ROAD_CASING: dict[str, Any] = {"color": "#fbfbf7", "linewidth": 4.6}
+_STREAM: dict[str, Any] = {"color": "#1f6fb4", "linewidth": 1.5}
+_BARRIER: dict[str, Any] = {"color": "#444444", "linewidth": 1.8, "linestyle": (0, (1, 1.5))}
+_WATER: dict[str, Any] = {"facecolor": "#8cc4ec", "edgecolor": "#1f6fb4", "linewidth": 1.0}
+_CLIFF: dict[str, Any] = {
+    "facecolor": (0, 0, 0, 0.18),
+    "edgecolor": "black",
+    "hatch": "xxxx",
+    "linewidth": 1.2,
+}
+_PRIVATE: dict[str, Any] = {
+    "facecolor": (0.48, 0.2, 0.58, 0.06),
+    "edgecolor": "#7b3294",
+    "linewidth": 2.4,
+    "linestyle": (0, (8, 3)),
+}
+_HAZARD: dict[str, Any] = {
+    "facecolor": (0.85, 0.1, 0.1, 0.10),
+    "edgecolor": "#c81e1e",
+    "hatch": "\\\\\\",
+    "linewidth": 1.8,
+}
+_VEGETATION: dict[str, Any] = {
+    "facecolor": (0.2, 0.55, 0.2, 0.18),
+    "edgecolor": "#2e7d32",
+    "linewidth": 0.8,
+}
 
 _LEGEND_LABELS: dict[LayerKind, str] = {
     LayerKind.TRAIL: "trail",
@@ -142,9 +164,7 @@ def render_preview(
     fig = Figure(figsize=(PREVIEW_SIZE_PX[0] / _DPI, PREVIEW_SIZE_PX[1] / _DPI), dpi=_DPI)
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor("white")
-    ax = fig.add_axes((0.055, 0.055, 0.655, 0.805))
-    side = fig.add_axes((0.735, 0.055, 0.25, 0.805))
-    side.set_axis_off()
+    ax = fig.add_axes((_LEFT, 0.05, 0.68, 0.86))
 
     frame = _Frame(poa, ipp_xy)
     handles: list[Any] = []
@@ -156,7 +176,7 @@ def render_preview(
     handles.insert(0, _draw_ipp(ax))
     _decorate_axes(ax, frame)
     _draw_heading(fig, poa, title, subtitle)
-    _draw_side_panel(fig, side, poa, handles, norm)
+    _draw_side_panel(fig, ax, poa, handles, norm)
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=_DPI, facecolor=fig.get_facecolor())
@@ -191,9 +211,7 @@ class _Frame:
 
     def to_km(self, geom: BaseGeometry) -> BaseGeometry:
         """A geometry in grid CRS moved to kilometres from the IPP."""
-        return shapely.transform(
-            geom, lambda xy: (xy - np.array([self.x0, self.y0])) / 1000.0
-        )
+        return shapely.transform(geom, lambda xy: (xy - np.array([self.x0, self.y0])) / 1000.0)
 
     def block_sum(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
         """Sum of each ``step`` x ``step`` block (zero-padded at the edges)."""
@@ -203,7 +221,10 @@ class _Frame:
         rows, cols = a.shape
         pad = np.zeros((math.ceil(rows / k) * k, math.ceil(cols / k) * k))
         pad[:rows, :cols] = a
-        return pad.reshape(pad.shape[0] // k, k, pad.shape[1] // k, k).sum(axis=(1, 3))
+        out: NDArray[np.float64] = pad.reshape(pad.shape[0] // k, k, pad.shape[1] // k, k).sum(
+            axis=(1, 3)
+        )
+        return out
 
     def block_mean(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
         """NaN-aware mean of each ``step`` x ``step`` block (NaN where all cells are NaN)."""
@@ -225,8 +246,8 @@ class _Frame:
     def centers_km(self, shape: tuple[int, ...]) -> tuple[NDArray[np.float64], ...]:
         """Cell-centre coordinates (km) of a block-reduced raster."""
         cell_km = self.grid.resolution * self.step / 1000.0
-        xs = self.extent[0] + (np.arange(shape[1]) + 0.5) * cell_km
-        ys = self.extent[3] - (np.arange(shape[0]) + 0.5) * cell_km
+        xs = self.extent[0] + (np.arange(shape[1], dtype=np.float64) + 0.5) * cell_km
+        ys = self.extent[3] - (np.arange(shape[0], dtype=np.float64) + 0.5) * cell_km
         return xs, ys
 
 
@@ -243,8 +264,9 @@ def _draw_terrain(
     handles: list[Any] = []
     extent = frame.drawn_extent(z.shape)
     if nodata.all():
-        ax.imshow(np.zeros(z.shape), cmap="gray", vmin=-1, vmax=0, extent=extent,
-                  interpolation="nearest")
+        ax.imshow(
+            np.zeros(z.shape), cmap="gray", vmin=-1, vmax=0, extent=extent, interpolation="nearest"
+        )
         return [Patch(facecolor=_NODATA_GREY, edgecolor="#999999", label="no elevation data")]
     filled = np.where(nodata, float(np.nanmean(z)), z)
     cell_m = frame.grid.resolution * frame.step
@@ -257,7 +279,7 @@ def _draw_terrain(
     # Lift the shadows so the heat layer and lines stay readable on top.
     rgb = np.repeat((0.42 + 0.58 * shade)[:, :, np.newaxis], 3, axis=2)
     rgb = rgb * np.array([1.0, 0.99, 0.96])
-    rgba = np.concatenate([rgb, np.ones(z.shape + (1,))], axis=2)
+    rgba = np.concatenate([rgb, np.ones((*z.shape, 1))], axis=2)
     if nodata.any():
         rgba[nodata] = to_rgba(_NODATA_GREY)
         handles.append(
@@ -268,15 +290,25 @@ def _draw_terrain(
     if levels.size:
         xs, ys = frame.centers_km(z.shape)
         masked = np.ma.masked_array(filled, nodata)
-        ax.contour(xs, ys, masked, levels=levels, colors="#6b5b45", linewidths=0.35,
-                   alpha=0.45, zorder=1)
-        index = levels[:: 5]
-        ax.contour(xs, ys, masked, levels=index, colors="#6b5b45", linewidths=0.8,
-                   alpha=0.55, zorder=1)
+        ax.contour(
+            xs, ys, masked, levels=levels, colors="#6b5b45", linewidths=0.35, alpha=0.45, zorder=1
+        )
+        index = levels[::5]
+        ax.contour(
+            xs, ys, masked, levels=index, colors="#6b5b45", linewidths=0.8, alpha=0.55, zorder=1
+        )
         interval = float(levels[1] - levels[0]) if levels.size > 1 else 0.0
         if interval:
-            handles.append(Line2D([], [], color="#6b5b45", linewidth=0.6, alpha=0.7,
-                                  label=f"contours every {interval:g} m"))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#6b5b45",
+                    linewidth=0.6,
+                    alpha=0.7,
+                    label=f"contours every {interval:g} m",
+                )
+            )
     return handles
 
 
@@ -312,16 +344,15 @@ def _draw_heat(ax: Axes, frame: _Frame) -> LogNorm:
     level = np.clip(np.asarray(norm(np.maximum(density, floor * 1e-3))), 0.0, 1.0)
     rgba = colormaps[_HEAT_CMAP](level)
     # Faint where the probability is thin, never opaque: the terrain stays readable.
-    rgba[..., 3] = np.where(density >= floor, 0.12 + 0.46 * level, 0.0)
-    ax.imshow(rgba, extent=frame.drawn_extent(density.shape), interpolation="nearest",
-              zorder=2)
+    rgba[..., 3] = np.where(density >= floor, 0.10 + 0.42 * level, 0.0)
+    ax.imshow(rgba, extent=frame.drawn_extent(density.shape), interpolation="nearest", zorder=2)
     return norm
 
 
 def _draw_regions(ax: Axes, frame: _Frame) -> list[Any]:
     """The 25/50/75/95 % regions as labelled outlines (levels the map cannot reach skipped)."""
     handles: list[Any] = []
-    sigma = max(0.6, 0.6 / frame.step)
+    sigma = 0.8
     for level, threshold in region_thresholds(frame.poa).items():
         if threshold is None or threshold <= 0.0:
             continue
@@ -331,18 +362,37 @@ def _draw_regions(ax: Axes, frame: _Frame) -> list[Any]:
             continue
         xs, ys = frame.centers_km(share.shape)
         width, style = _REGION_STYLE.get(level, (1.5, "solid"))
-        cs = ax.contour(xs, ys, share, levels=[0.5], colors=_REGION_COLOR,
-                        linewidths=width, linestyles=[style], zorder=5)
+        cs = ax.contour(
+            xs,
+            ys,
+            share,
+            levels=[0.5],
+            colors=_REGION_COLOR,
+            linewidths=width,
+            linestyles=[style],
+            zorder=5,
+        )
         cs.set_path_effects(_HALO)
         label = f"{level * 100:g} %"
-        texts = ax.clabel(cs, fmt={0.5: label}, fontsize=11, inline=True, inline_spacing=6,
-                          manual=_label_spot(cs, level, frame) or False)
-        for t in texts:
-            t.set_fontweight("bold")
-            t.set_color(_REGION_COLOR)
-            t.set_path_effects([Stroke(linewidth=3, foreground="white"), Normal()])
-        handles.append(Line2D([], [], color=_REGION_COLOR, linewidth=width, linestyle=style,
-                              label=f"{label} region"))
+        spot = _label_spot(cs, level, frame)
+        if spot:
+            texts = ax.clabel(
+                cs, fmt={0.5: label}, fontsize=11, inline=True, inline_spacing=6, manual=spot
+            )
+            for t in texts:
+                t.set_fontweight("bold")
+                t.set_color(_REGION_COLOR)
+                t.set_path_effects([Stroke(linewidth=3, foreground="white"), Normal()])
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=_REGION_COLOR,
+                linewidth=width,
+                linestyle=style,
+                label=f"{label} region",
+            )
+        )
     return handles
 
 
@@ -358,10 +408,14 @@ def _label_spot(cs: Any, level: float, frame: _Frame) -> list[tuple[float, float
     vertices = [p.vertices for p in cs.get_paths() if len(p.vertices) > 1]
     if not vertices:
         return []
-    v = np.concatenate(vertices)
+    # Label the main outline, not a small island of the region.
+    longest = max(len(p) for p in vertices)
+    v = np.concatenate([p for p in vertices if len(p) >= 0.3 * longest])
     inside = (
-        (v[:, 0] > left + margin) & (v[:, 0] < right - margin)
-        & (v[:, 1] > bottom + margin) & (v[:, 1] < top - margin)
+        (v[:, 0] > left + margin)
+        & (v[:, 0] < right - margin)
+        & (v[:, 1] > bottom + margin)
+        & (v[:, 1] < top - margin)
     )
     if not inside.any():
         return []
@@ -370,28 +424,58 @@ def _label_spot(cs: Any, level: float, frame: _Frame) -> list[tuple[float, float
     direction = np.array([math.sin(bearing), math.cos(bearing)])
     radius = np.hypot(v[:, 0], v[:, 1])
     score = (v @ direction) / np.maximum(radius, 1e-9)
-    i = int(np.argmax(score))
+    # Near the wanted direction, the outermost point: a ring's hole is not labelled.
+    near = score >= max(math.cos(math.radians(25.0)), float(score.max()) - 0.05)
+    i = int(np.flatnonzero(near)[np.argmax(radius[near])])
     return [(float(v[i, 0]), float(v[i, 1]))]
 
 
 def _draw_ipp(ax: Axes) -> Any:
     """The IPP at the origin: a bull's-eye marker with a label."""
-    ax.plot([0.0], [0.0], marker="o", markersize=17, markerfacecolor="white",
-            markeredgecolor="black", markeredgewidth=2.4, zorder=9)
+    ax.plot(
+        [0.0],
+        [0.0],
+        marker="o",
+        markersize=17,
+        markerfacecolor="white",
+        markeredgecolor="black",
+        markeredgewidth=2.4,
+        zorder=9,
+    )
     ax.plot([0.0], [0.0], marker="o", markersize=6, color="#d7191c", zorder=10)
-    ax.annotate("IPP", (0.0, 0.0), xytext=(12, 10), textcoords="offset points",
-                fontsize=13, fontweight="bold", zorder=10,
-                path_effects=[Stroke(linewidth=3.5, foreground="white"), Normal()])
-    return Line2D([], [], marker="o", markersize=13, markerfacecolor="white",
-                  markeredgecolor="black", markeredgewidth=2.2, linestyle="none",
-                  label="IPP (initial planning point)")
+    ax.annotate(
+        "IPP",
+        (0.0, 0.0),
+        xytext=(12, 10),
+        textcoords="offset points",
+        fontsize=13,
+        fontweight="bold",
+        zorder=10,
+        path_effects=[Stroke(linewidth=3.5, foreground="white"), Normal()],
+    )
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        markersize=13,
+        markerfacecolor="white",
+        markeredgecolor="black",
+        markeredgewidth=2.2,
+        linestyle="none",
+        label="IPP (initial planning point)",
+    )
 
 
 def _draw_layers(ax: Axes, frame: _Frame, layers: Layers) -> list[Any]:
     """Each feature by kind; returns legend entries for the kinds present."""
     drawn: set[LayerKind] = set()
-    area_kinds = (LayerKind.VEGETATION, LayerKind.PRIVATE, LayerKind.HAZARD, LayerKind.WATER,
-                  LayerKind.CLIFF)
+    area_kinds = (
+        LayerKind.VEGETATION,
+        LayerKind.PRIVATE,
+        LayerKind.HAZARD,
+        LayerKind.WATER,
+        LayerKind.CLIFF,
+    )
     line_kinds = (LayerKind.STREAM, LayerKind.ROAD, LayerKind.TRAIL, LayerKind.BARRIER)
     for kind in (*area_kinds, *line_kinds):
         for feature in layers.of_kind(kind):
@@ -433,14 +517,20 @@ def _draw_line(ax: Axes, kind: LayerKind, line: LineString) -> None:
         ax.plot(x, y, zorder=6, solid_capstyle="round", **_ROAD_CASING)
         ax.plot(x, y, zorder=6.1, solid_capstyle="round", **_ROAD)
     elif kind == LayerKind.TRAIL:
-        ax.plot(x, y, zorder=6.2, **_TRAIL)
+        ax.plot(x, y, zorder=6.2, color="white", linewidth=3.8, alpha=0.7)
+        ax.plot(x, y, zorder=6.3, **_TRAIL)
     elif kind == LayerKind.STREAM:
         ax.plot(x, y, zorder=3, **_STREAM)
     elif kind == LayerKind.CLIFF:
-        ax.plot(x, y, color="black", linewidth=1.6, zorder=4,
-                path_effects=[withTickedStroke(angle=-90, spacing=7, length=0.7)])
-    elif kind in (LayerKind.PRIVATE, LayerKind.HAZARD, LayerKind.WATER,
-                  LayerKind.VEGETATION):
+        ax.plot(
+            x,
+            y,
+            color="black",
+            linewidth=1.6,
+            zorder=4,
+            path_effects=[withTickedStroke(angle=-90, spacing=7, length=0.7)],
+        )
+    elif kind in (LayerKind.PRIVATE, LayerKind.HAZARD, LayerKind.WATER, LayerKind.VEGETATION):
         style = _area_style(kind)
         ax.plot(x, y, color=style["edgecolor"], linewidth=style["linewidth"], zorder=4)
     else:
@@ -454,8 +544,7 @@ def _area_style(kind: LayerKind) -> dict[str, Any]:
         LayerKind.PRIVATE: _PRIVATE,
         LayerKind.HAZARD: _HAZARD,
         LayerKind.VEGETATION: _VEGETATION,
-    }.get(kind, {"facecolor": (0.3, 0.3, 0.3, 0.25), "edgecolor": "#444444",
-                 "linewidth": 1.2})
+    }.get(kind, {"facecolor": (0.3, 0.3, 0.3, 0.25), "edgecolor": "#444444", "linewidth": 1.2})
 
 
 def _draw_polygon(ax: Axes, kind: LayerKind, poly: Polygon) -> None:
@@ -467,6 +556,17 @@ def _draw_polygon(ax: Axes, kind: LayerKind, poly: Polygon) -> None:
         patch.set_hatchcolor(hatch_color)
         patch.set_hatch_linewidth(0.8)
     ax.add_patch(patch)
+    if kind == LayerKind.CLIFF:
+        # A thin band would hide its hatching: tick its outline like a map's cliff symbol.
+        ring = np.asarray(orient(poly, sign=-1.0).exterior.coords)
+        ax.plot(
+            ring[:, 0],
+            ring[:, 1],
+            color="black",
+            linewidth=1.4,
+            zorder=zorder,
+            path_effects=[withTickedStroke(angle=90, spacing=6, length=0.8)],
+        )
 
 
 def _polygon_path(poly: Polygon) -> MplPath:
@@ -486,9 +586,19 @@ def _label_area(ax: Axes, frame: _Frame, feature: Feature, geom: BaseGeometry) -
     spot = visible.representative_point()
     color = "#5e2478" if feature.kind == LayerKind.PRIVATE else "#a31515"
     text = "\n".join(textwrap.wrap(feature.name, 22))
-    ax.text(spot.x, spot.y, text, ha="center", va="center", fontsize=10.5,
-            fontweight="bold", color=color, zorder=8, linespacing=1.1,
-            path_effects=[Stroke(linewidth=3.5, foreground="white"), Normal()])
+    ax.text(
+        spot.x,
+        spot.y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=10.5,
+        fontweight="bold",
+        color=color,
+        zorder=8,
+        linespacing=1.1,
+        path_effects=[Stroke(linewidth=3.5, foreground="white"), Normal()],
+    )
 
 
 def _legend_entry(kind: LayerKind) -> Any:
@@ -524,26 +634,51 @@ def _decorate_axes(ax: Axes, frame: _Frame) -> None:
     ax.grid(True, color="white", linewidth=0.6, alpha=0.55, zorder=1.5)
     ax.set_axisbelow(False)
 
-    bar = _nice_length(frame.width_km / 5.0, prefer=1.0)
+    bar = _nice_length(frame.width_km / 8.0, prefer=1.0)
     label = f"{bar:g} km" if bar >= 1.0 else f"{bar * 1000:g} m"
-    scale = AnchoredSizeBar(ax.transData, bar, label, loc="lower left", pad=0.5,
-                            borderpad=0.8, sep=5, frameon=True, size_vertical=bar / 40.0,
-                            fontproperties={"size": 11, "weight": "bold"})
+    scale = AnchoredSizeBar(
+        ax.transData,
+        bar,
+        label,
+        loc="lower left",
+        pad=0.5,
+        borderpad=0.8,
+        sep=5,
+        frameon=True,
+        size_vertical=bar / 40.0,
+        fontproperties={"size": 11, "weight": "bold"},
+    )
     scale.patch.set_alpha(0.85)
     scale.set_zorder(11)
     ax.add_artist(scale)
 
-    ax.annotate("N", xy=(0.955, 0.965), xytext=(0.955, 0.875), xycoords="axes fraction",
-                ha="center", va="center", fontsize=15, fontweight="bold", zorder=11,
-                arrowprops={"arrowstyle": "-|>,head_width=0.45,head_length=0.9",
-                            "color": "black", "linewidth": 2.2},
-                bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white",
-                      "edgecolor": "black", "alpha": 0.85})
+    ax.annotate(
+        "N",
+        xy=(0.955, 0.965),
+        xytext=(0.955, 0.875),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=15,
+        fontweight="bold",
+        zorder=11,
+        arrowprops={
+            "arrowstyle": "-|>,head_width=0.45,head_length=0.9",
+            "color": "black",
+            "linewidth": 2.2,
+        },
+        bbox={
+            "boxstyle": "circle,pad=0.25",
+            "facecolor": "white",
+            "edgecolor": "black",
+            "alpha": 0.85,
+        },
+    )
 
 
 def _nice_length(target: float, *, prefer: float | None = None) -> float:
     """A round length (1, 2 or 5 x 10^n km) near ``target``; ``prefer`` when it fits."""
-    if prefer is not None and 0.4 * target <= prefer <= 2.5 * target:
+    if prefer is not None and 0.3 * target <= prefer <= 3.0 * target:
         return prefer
     if target <= 0:
         return 1.0
@@ -568,9 +703,12 @@ def _summary_lines(poa: POA) -> tuple[str, list[str]]:
     def km2(v: float | None) -> str:
         return "not reached" if v is None else f"{v:.2f} km²"
 
+    def holds(level: float) -> str:
+        v = areas.get(level)
+        return f"{level * 100:g} % not reached" if v is None else f"{level * 100:g} % in {km2(v)}"
+
     subtitle = (
-        f"model {poa.model} · rest of world {poa.rest_of_world:.1%} · "
-        f"50 % in {km2(areas.get(0.5))} · 95 % in {km2(areas.get(0.95))}"
+        f"model {poa.model} · rest of world {poa.rest_of_world:.1%} · {holds(0.5)} · {holds(0.95)}"
     )
     rows = [f"{level * 100:>3g} %   {km2(areas[level])}" for level in REGION_LEVELS]
     return subtitle, rows
@@ -578,37 +716,76 @@ def _summary_lines(poa: POA) -> tuple[str, list[str]]:
 
 def _draw_heading(fig: Figure, poa: POA, title: str, subtitle: str | None) -> None:
     default, _ = _summary_lines(poa)
-    fig.text(0.055, 0.955, title, fontsize=21, fontweight="bold", va="baseline")
-    fig.text(0.055, 0.918, subtitle if subtitle is not None else default, fontsize=13.5,
-             color="#333333", va="baseline")
-    if subtitle is not None:
-        fig.text(0.055, 0.888, default, fontsize=11.5, color="#555555", va="baseline")
+    fig.text(_LEFT, 0.962, title, fontsize=21, fontweight="bold", va="baseline")
+    fig.text(
+        _LEFT,
+        0.932,
+        subtitle if subtitle is not None else default,
+        fontsize=13.5,
+        color="#333333",
+        va="baseline",
+    )
 
 
-def _draw_side_panel(
-    fig: Figure, side: Axes, poa: POA, handles: list[Any], norm: LogNorm
-) -> None:
-    """Legend, the density colour bar and the summary, right of the map."""
-    legend = side.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0),
-                         fontsize=10.5, title="Map key", title_fontsize=12,
-                         frameon=True, borderpad=0.8, labelspacing=0.7, handlelength=2.8)
+def _draw_side_panel(fig: Figure, ax: Axes, poa: POA, handles: list[Any], norm: LogNorm) -> None:
+    """Legend, the density colour bar and the summary, stacked right of the map."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    map_box = ax.get_window_extent(renderer)
+    width, height = fig.bbox.width, fig.bbox.height
+    x0 = map_box.x1 / width + 0.02
+    top = map_box.y1 / height
+
+    legend = fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(x0, top),
+        fontsize=10.5,
+        title="Map key",
+        title_fontsize=12,
+        frameon=True,
+        borderpad=0.8,
+        labelspacing=0.6,
+        handlelength=2.8,
+        borderaxespad=0.0,
+    )
     legend.get_frame().set_edgecolor("#bbbbbb")
-
-    cax = fig.add_axes((0.745, 0.075, 0.018, 0.24))
-    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colormaps[_HEAT_CMAP]), cax=cax)
-    bar.set_label("probability density (per km², log scale)", fontsize=10)
-    bar.ax.tick_params(labelsize=9)
+    y = legend.get_window_extent(renderer).y0 / height - 0.035
 
     _, rows = _summary_lines(poa)
-    lines = ["Area holding", *rows, "", f"in map  {poa.in_area:.1%}",
-             f"rest of world  {poa.rest_of_world:.1%}",
-             f"cell {poa.grid.resolution:g} m · {poa.grid.shape[1]} x {poa.grid.shape[0]}"]
-    fig.text(0.835, 0.315, "\n".join(lines), fontsize=10.5, va="top", family="monospace",
-             linespacing=1.35)
-    notes = list(_wrapped_notes(poa.notes, width=46, limit=6))
+    lines = [
+        "Area holding",
+        *rows,
+        "",
+        f"in map        {poa.in_area:6.1%}",
+        f"rest of world {poa.rest_of_world:6.1%}",
+        f"cell {poa.grid.resolution:g} m, {poa.grid.shape[1]} x {poa.grid.shape[0]}",
+    ]
+    summary = fig.text(
+        x0, y, "\n".join(lines), fontsize=10.5, va="top", family="monospace", linespacing=1.35
+    )
+    y = summary.get_window_extent(renderer).y0 / height - 0.03
+
+    notes = list(_wrapped_notes(poa.notes, width=44, limit=6))
     if notes:
-        fig.text(0.835, 0.155, "\n".join(notes), fontsize=8.5, va="top", color="#444444",
-                 linespacing=1.25)
+        note = fig.text(
+            x0, y, "\n".join(notes), fontsize=9, va="top", color="#444444", linespacing=1.25
+        )
+        y = note.get_window_extent(renderer).y0 / height - 0.03
+
+    bar_height = min(0.28, y - map_box.y0 / height - 0.01)
+    if bar_height >= 0.08:
+        cax = fig.add_axes((x0 + 0.005, y - bar_height, 0.018, bar_height))
+        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colormaps[_HEAT_CMAP]), cax=cax)
+        bar.set_label("probability per km² (log scale)", fontsize=10.5)
+        bar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(_percent))
+        bar.ax.yaxis.set_minor_locator(NullLocator())
+        bar.ax.tick_params(labelsize=10)
+
+
+def _percent(value: float, _pos: int | None = None) -> str:
+    """A probability as a short percentage (``0.05`` → ``"5 %"``, ``2e-4`` → ``"0.02 %"``)."""
+    return f"{value * 100:.2g} %"
 
 
 def _wrapped_notes(notes: Iterable[str], *, width: int, limit: int) -> Iterator[str]:

@@ -36,7 +36,13 @@ from wayhome.geo.travel import (
 from wayhome.probability.distance import DistanceModel, area_density_per_km2
 from wayhome.probability.poa import POA, poa_from_weights
 
-__all__ = ["IPP_RADIUS_M", "SubjectModel", "attraction_weights", "poa_terrain"]
+__all__ = [
+    "IPP_RADIUS_M",
+    "SubjectModel",
+    "attraction_weights",
+    "local_position_z",
+    "poa_terrain",
+]
 
 #: Radius of the point mass at the IPP: "found within 50 m" (Cawi, MapScore note).
 IPP_RADIUS_M = 50.0
