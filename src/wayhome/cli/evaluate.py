@@ -91,11 +91,16 @@ def evaluation_markdown(scores: list[CaseScore], splits: list[str], *, source: s
         "per km²) at the find (higher is better); R = MapScore (Sava et al. 2016), 1 is",
         "perfect. Ties count half. `review` rows (suspect coordinates) are reported apart.",
         "",
+    ]
+    table_at = len(lines)
+    lines += [
         "| group | model | n | median area km² | mean area km² | median mass | mean log d | "
         "mean R |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for s in _group_summaries(scores, splits):
+    summaries = _group_summaries(scores, splits)
+    lines[table_at:table_at] = _headline(summaries, splits)
+    for s in summaries:
         lines.append(
             f"| {s.group} | {s.model} | {s.n} | {s.median_area_km2:.2f} | "
             f"{s.mean_area_km2:.2f} | {s.median_mass:.3f} | {_f(s.mean_log_density)} | "
@@ -116,6 +121,37 @@ def evaluation_markdown(scores: list[CaseScore], splits: list[str], *, source: s
             f"{r.note}{'' if r.inside else '; find outside the box'} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _headline(summaries: list[Summary], splits: list[str]) -> list[str]:
+    """The answer to "does wayhome beat the rings?" per split, with the figures."""
+    out = ["## Headline", ""]
+    for sp in splits:
+        usable = [s for s in summaries if s.group == f"{sp} (usable)"]
+        rings = next((s for s in usable if s.model == "rings"), None)
+        others = [s for s in usable if s.model != "rings"]
+        if rings is None or not others:
+            continue
+        best = min(others, key=lambda s: s.median_area_km2)
+        verdict = "lower" if best.median_area_km2 < rings.median_area_km2 else "not lower"
+        out.append(
+            f"- `{sp}` ({rings.n} cases): best wayhome model `{best.model}` median area before "
+            f"find {best.median_area_km2:.2f} km² vs `rings` {rings.median_area_km2:.2f} km²: "
+            f"**{verdict}**."
+        )
+    out += [
+        "",
+        "Why the areas tie: without elevation data every model here is radial, and for any",
+        "map whose density falls with distance from the IPP, the area searched before a find",
+        "at distance d is the disk of radius d. `rings` differs only inside its peak radius",
+        "(tens of metres), where its per-area density drops to 0 at the IPP; so `rings` and",
+        "the level-ground `terrain` fallback order the cells alike except at the IPP itself.",
+        "What separates them is the IPP: the `review` rows (finds reported at the IPP) show",
+        "the point mass at work, and `rings` ranks the IPP cell last. Terrain, trails and",
+        "water — what the terrain model is for — cannot be judged on these cases.",
+        "",
+    ]
+    return out
 
 
 def _f(v: float) -> str:
