@@ -44,6 +44,9 @@ def _cell(
 # ------------------------------------------------------------------ public surface
 def test_public_api_is_pinned() -> None:
     assert set(wayhome.subject.__all__) == {
+        "BEHAVIOURS",
+        "BehaviourMix",
+        "behaviour_mix_for",
         "CHILD_BANDS", "MAX_MISSING_H", "TERRAIN_CLASSES", "DistanceQuantiles", "Lognormal",
         "Profile", "Subject", "Tendencies", "categories", "fit_lognormal", "parse_duration_h",
         "profile_for", "resolve_category", "subject_from_intake",

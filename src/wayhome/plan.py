@@ -19,11 +19,12 @@ from wayhome.geo.grid import GridSpec, check_grid_memory
 from wayhome.geo.layers import Layers
 from wayhome.geo.terrain import ElevationSource, Terrain, dem_bounds_lonlat, terrain_from_dem
 from wayhome.geo.travel import LayerMasks, masks_from_layers
+from wayhome.probability.agents import AgentSettings, poa_agents, poa_agents_converged
 from wayhome.probability.consensus import DrawnRegion, poa_consensus, poa_from_regions
 from wayhome.probability.poa import POA, REGION_LEVELS, area_for_mass_km2
 from wayhome.probability.rings import poa_rings
 from wayhome.probability.terrain import poa_terrain
-from wayhome.subject import Profile, Subject, profile_for
+from wayhome.subject import BehaviourMix, Profile, Subject, profile_for
 
 __all__ = [
     "MODELS",
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 #: Models ``plan_search`` can run.
-MODELS: tuple[str, ...] = ("terrain", "rings", "consensus")
+MODELS: tuple[str, ...] = ("terrain", "agents", "rings", "consensus")
 #: Relief (m, 5th–95th percentile within 3 km) above which terrain counts as mountainous.
 #: wayhome's threshold; LPB distinguishes the classes without a published cut-off.
 MOUNTAINOUS_RELIEF_M = 300.0
@@ -155,8 +156,12 @@ def plan_search(
     ecoregion: str = "temperate",
     drawn_regions: Sequence[DrawnRegion] = (),
     consensus_weights: dict[str, float] | None = None,
+    agents: AgentSettings | None = None,
+    converge_agents: bool = True,
+    mix: BehaviourMix | None = None,
     memory_limit_bytes: int = 8 * 2**30,
     progress: Progress | None = None,
+    agent_progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """Build the first probability map for a lost person.
 
@@ -184,16 +189,25 @@ def plan_search(
         Planner regions (grid CRS) for the consensus.
     consensus_weights : dict, optional
         Weight per input of the consensus: keys ``terrain``, ``rings``, ``regions``.
+    agents : AgentSettings, optional
+        Agent-simulation settings (number, seed, nightfall, ...) for ``agents``.
+    converge_agents : bool
+        Double the number of agents until the map changes by < 1 % (total variation)
+        instead of running exactly ``agents.n_agents``.
+    mix : BehaviourMix, optional
+        Behaviour mix for the agents instead of the category's.
     memory_limit_bytes : int
         Refuse grids whose working set would exceed this.
     progress : callable, optional
         Called with each step's name as it starts (for progress bars).
+    agent_progress : callable, optional
+        Called with (agents done, agents planned) while the agents run.
     """
     if model not in MODELS:
         raise InvalidParameterError(f"model: unknown {model!r}; use one of {', '.join(MODELS)}")
-    if model == "terrain" and dem is None:
+    if model in ("terrain", "agents") and dem is None:
         raise InvalidParameterError(
-            "model: 'terrain' needs an elevation model; give --dem FILE (or --demo), "
+            f"model: {model!r} needs an elevation model; give --dem FILE (or --demo), "
             "or use --model rings for the statistical map on a level grid"
         )
     if not resolution_m > 0:
@@ -248,9 +262,16 @@ def plan_search(
 
     # 4. Where they are likely to be: the requested model.
     with _step(timings, "model", progress):
-        poa = _run_model(
-            model, grid, ipp_xy, profile, subject, terrain, masks, drawn_regions, consensus_weights
+        scene = _Scene(grid, ipp_xy, profile, subject, terrain, masks)
+        opts = _ModelOptions(
+            tuple(drawn_regions),
+            dict(consensus_weights or {}),
+            agents,
+            converge_agents,
+            mix,
+            agent_progress,
         )
+        poa = _run_model(model, scene, opts)
     return Plan(
         subject=subject,
         ipp=ipp,
@@ -265,41 +286,89 @@ def plan_search(
     )
 
 
-def _run_model(
-    model: str,
-    grid: GridSpec,
-    ipp_xy: tuple[float, float],
-    profile: Profile,
-    subject: Subject,
-    terrain: Terrain | None,
-    masks: LayerMasks | None,
-    drawn_regions: Sequence[DrawnRegion],
-    weights: dict[str, float] | None,
-) -> POA:
-    def terrain_map() -> POA:
-        return poa_terrain(
-            grid, ipp_xy, profile, terrain=terrain, masks=masks, missing_for_h=subject.missing_for_h
-        )
+@dataclass(frozen=True, slots=True, eq=False)
+class _Scene:
+    grid: GridSpec
+    ipp_xy: tuple[float, float]
+    profile: Profile
+    subject: Subject
+    terrain: Terrain | None
+    masks: LayerMasks | None
 
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _ModelOptions:
+    drawn_regions: tuple[DrawnRegion, ...]
+    weights: dict[str, float]
+    agents: AgentSettings | None
+    converge_agents: bool
+    mix: BehaviourMix | None
+    agent_progress: Callable[[int, int], None] | None
+
+
+def _terrain_map(sc: _Scene) -> POA:
+    return poa_terrain(
+        sc.grid,
+        sc.ipp_xy,
+        sc.profile,
+        terrain=sc.terrain,
+        masks=sc.masks,
+        missing_for_h=sc.subject.missing_for_h,
+    )
+
+
+def _agents_map(sc: _Scene, opts: _ModelOptions) -> POA:
+    if sc.subject.missing_for_h <= 0:
+        raise InvalidParameterError(
+            "missing-for: the agents model needs a time missing > 0; with 0 h the subject "
+            "is at the last-seen point (use --model terrain)"
+        )
+    settings = opts.agents or AgentSettings()
+    run = poa_agents_converged if opts.converge_agents else _poa_agents_fixed
+    return run(
+        sc.grid,
+        sc.ipp_xy,
+        sc.profile,
+        terrain=sc.terrain,
+        masks=sc.masks,
+        missing_for_h=sc.subject.missing_for_h,
+        mix=opts.mix,
+        settings=settings,
+        progress=opts.agent_progress,
+    )[0]
+
+
+def _poa_agents_fixed(
+    grid: GridSpec, ipp_xy: tuple[float, float], profile: Profile, **kwargs: Any
+) -> tuple[POA, list[tuple[int, float]]]:
+    return poa_agents(grid, ipp_xy, profile, **kwargs), []
+
+
+def _run_model(model: str, sc: _Scene, opts: _ModelOptions) -> POA:
     if model == "rings":
-        return poa_rings(grid, ipp_xy, profile.distance)
+        return poa_rings(sc.grid, sc.ipp_xy, sc.profile.distance)
     if model == "terrain":
-        return terrain_map()
-    weights = dict(weights or {})
-    unknown = set(weights) - {"terrain", "rings", "regions"}
+        return _terrain_map(sc)
+    if model == "agents":
+        return _agents_map(sc, opts)
+    weights = opts.weights
+    unknown = set(weights) - {"terrain", "rings", "regions", "agents"}
     if unknown:
         raise InvalidParameterError(
-            f"weights: unknown input(s) {sorted(unknown)}; use terrain, rings, regions"
+            f"weights: unknown input(s) {sorted(unknown)}; use terrain, rings, regions, agents"
         )
     maps: list[POA] = []
     w: list[float] = []
-    if terrain is not None:
-        maps.append(terrain_map())
+    if sc.terrain is not None:
+        maps.append(_terrain_map(sc))
         w.append(weights.get("terrain", 2.0))
-    maps.append(poa_rings(grid, ipp_xy, profile.distance))
+        if weights.get("agents", 0.0) > 0:
+            maps.append(_agents_map(sc, opts))
+            w.append(weights["agents"])
+    maps.append(poa_rings(sc.grid, sc.ipp_xy, sc.profile.distance))
     w.append(weights.get("rings", 1.0))
-    if drawn_regions:
-        maps.append(poa_from_regions(grid, drawn_regions))
+    if opts.drawn_regions:
+        maps.append(poa_from_regions(sc.grid, opts.drawn_regions))
         w.append(weights.get("regions", 1.0))
     return poa_consensus(maps, w)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from wayhome.cli.app import app
 from wayhome.cli.options import available_memory_bytes, parse_weights, read_layer_options
@@ -16,8 +16,9 @@ from wayhome.geo.coords import LonLat, parse_location, utm_crs_for
 from wayhome.io.plan_dir import PLAN_FILES, write_plan
 from wayhome.io.raster import read_dem
 from wayhome.plan import MODELS, plan_search
+from wayhome.probability.agents import AgentSettings
 from wayhome.probability.consensus import DrawnRegion
-from wayhome.subject import subject_from_intake
+from wayhome.subject import BehaviourMix, parse_duration_h, subject_from_intake
 
 __all__ = ["plan"]
 
@@ -81,6 +82,19 @@ def plan(
             "--demo", help="The bundled demo incident: a lost 4-year-old on real terrain."
         ),
     ] = False,
+    agents: Annotated[
+        int | None,
+        typer.Option(help="Agents to simulate (model agents); default: until the map converges."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the agent simulation.")] = 0,
+    nightfall: Annotated[
+        str | None,
+        typer.Option(help="Time after last seen when night fell, e.g. 3h (model agents)."),
+    ] = None,
+    mix: Annotated[
+        str | None,
+        typer.Option(help="Behaviour mix for the agents, e.g. rw=0.1,rt=0.4,dt=0.5."),
+    ] = None,
     max_memory_gb: Annotated[
         float | None,
         typer.Option(
@@ -120,9 +134,17 @@ def plan(
     drawn = _read_regions(regions, point) if regions is not None else ()
     limit = int((max_memory_gb * 2**30) if max_memory_gb else available_memory_bytes() * 0.8)
 
+    agent_settings = AgentSettings(
+        n_agents=agents if agents is not None else AgentSettings().n_agents,
+        seed=seed,
+        night_start_h=None if nightfall is None else parse_duration_h(nightfall),
+    )
+    behaviour = BehaviourMix.from_text(mix) if mix else None
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=True,
@@ -130,7 +152,12 @@ def plan(
         task = bar.add_task("Starting", total=None)
 
         def progress(step: str) -> None:
-            bar.update(task, description=_STEPS.get(step, step))
+            bar.update(task, description=_STEPS.get(step, step), total=None)
+
+        def agent_progress(done: int, total: int) -> None:
+            bar.update(
+                task, description=f"Simulating agents ({done:,})", completed=done, total=total
+            )
 
         result = plan_search(
             subject,
@@ -143,8 +170,12 @@ def plan(
             ecoregion=ecoregion,
             drawn_regions=drawn,
             consensus_weights=parse_weights(weights),
+            agents=agent_settings,
+            converge_agents=agents is None,
+            mix=behaviour,
             memory_limit_bytes=limit,
             progress=progress,
+            agent_progress=agent_progress,
         )
         progress("write")
         write_plan(result, out)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from wayhome.subject.behaviour import BEHAVIOURS, BehaviourMix, behaviour_mix_for
 from wayhome.subject.categories import CHILD_BANDS, TERRAIN_CLASSES, categories, resolve_category
 from wayhome.subject.intake import MAX_MISSING_H, Subject, parse_duration_h, subject_from_intake
 from wayhome.subject.profiles import (
@@ -19,14 +20,17 @@ from wayhome.subject.profiles import (
 )
 
 __all__ = [
+    "BEHAVIOURS",
     "CHILD_BANDS",
     "MAX_MISSING_H",
     "TERRAIN_CLASSES",
+    "BehaviourMix",
     "DistanceQuantiles",
     "Lognormal",
     "Profile",
     "Subject",
     "Tendencies",
+    "behaviour_mix_for",
     "categories",
     "fit_lognormal",
     "parse_duration_h",
