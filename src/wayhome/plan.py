@@ -29,9 +29,11 @@ from wayhome.subject import BehaviourMix, Profile, Subject, profile_for
 __all__ = [
     "MODELS",
     "MOUNTAINOUS_RELIEF_M",
+    "Ground",
     "Plan",
     "Progress",
     "ecoregion_terrain_class",
+    "plan_ground",
     "plan_search",
 ]
 
@@ -42,6 +44,21 @@ MODELS: tuple[str, ...] = ("terrain", "agents", "rings", "consensus")
 MOUNTAINOUS_RELIEF_M = 300.0
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ground:
+    """Where and who: the planning grid, the ground on it and the lost-person profile."""
+
+    subject: Subject
+    ipp: LonLat
+    ipp_xy: tuple[float, float]
+    grid: GridSpec
+    terrain: Terrain | None
+    layers: Layers | None
+    masks: LayerMasks | None
+    profile: Profile
+    timings_s: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -144,6 +161,76 @@ def _step(timings: dict[str, float], name: str, progress: Progress | None) -> It
     timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
 
 
+def plan_ground(
+    subject: Subject,
+    ipp: LonLat,
+    *,
+    dem: ElevationSource | None = None,
+    layers: Layers | None = None,
+    resolution_m: float = 30.0,
+    extent_km: float | None = None,
+    ecoregion: str = "temperate",
+    memory_limit_bytes: int = 8 * 2**30,
+    progress: Progress | None = None,
+) -> Ground:
+    """The first three steps of a plan: grid, ground (terrain and layers), profile.
+
+    Every model, and the trajectory export, starts from this. Parameters as in
+    :func:`plan_search`.
+    """
+    if not resolution_m > 0:
+        raise InvalidParameterError(f"resolution: must be > 0 m, got {resolution_m}")
+    timings: dict[str, float] = {}
+
+    # 1. Where: the last-seen point on a local UTM grid, inside the DEM.
+    with _step(timings, "grid", progress):
+        if dem is not None:
+            _check_ipp_in_dem(ipp, dem)
+        crs = utm_crs_for(ipp)
+        ipp_xy = to_crs(ipp, crs)
+        provisional = profile_for(
+            subject.category,
+            age=subject.age,
+            terrain=ecoregion_terrain_class(ecoregion, mountainous=True),
+        )
+        if extent_km is None:
+            q95 = provisional.quantiles.q95_km or provisional.distance.quantile_km(0.95)
+            extent_km = min(40.0, max(4.0, 2.0 * q95 * 1.1))
+        if not 0 < extent_km <= 400:
+            raise InvalidParameterError(f"extent: must be in (0, 400] km, got {extent_km}")
+        grid = GridSpec.centered_on(
+            *ipp_xy, crs=crs, resolution=resolution_m, extent_m=extent_km * 1000.0
+        )
+        check_grid_memory(grid.shape, limit_bytes=memory_limit_bytes)
+
+    # 2. Ground: elevation resampled onto the grid, layers burned in.
+    terrain = None
+    with _step(timings, "terrain", progress):
+        if dem is not None:
+            terrain = terrain_from_dem(dem, grid)
+            if _ipp_nodata(terrain, ipp_xy):
+                raise OutsideTerrainError(
+                    "ipp: the last-seen point falls on a no-data cell of the elevation model; "
+                    "check the coordinates or give a DEM that covers it"
+                )
+    with _step(timings, "layers", progress):
+        masks = masks_from_layers(layers, grid) if layers is not None else None
+
+    # 3. Who: the lost-person profile for this terrain.
+    with _step(timings, "profile", progress):
+        mountainous = True
+        if terrain is not None:
+            r, c = grid.index(*ipp_xy)
+            mountainous = terrain.relief_m(r, c) >= MOUNTAINOUS_RELIEF_M
+        profile = profile_for(
+            subject.category,
+            age=subject.age,
+            terrain=ecoregion_terrain_class(ecoregion, mountainous=mountainous),
+        )
+
+    return Ground(subject, ipp, ipp_xy, grid, terrain, layers, masks, profile, timings)
+
+
 def plan_search(
     subject: Subject,
     ipp: LonLat,
@@ -210,59 +297,20 @@ def plan_search(
             f"model: {model!r} needs an elevation model; give --dem FILE (or --demo), "
             "or use --model rings for the statistical map on a level grid"
         )
-    if not resolution_m > 0:
-        raise InvalidParameterError(f"resolution: must be > 0 m, got {resolution_m}")
-    timings: dict[str, float] = {}
-
-    # 1. Where: the last-seen point on a local UTM grid, inside the DEM.
-    with _step(timings, "grid", progress):
-        if dem is not None:
-            _check_ipp_in_dem(ipp, dem)
-        crs = utm_crs_for(ipp)
-        ipp_xy = to_crs(ipp, crs)
-        provisional = profile_for(
-            subject.category,
-            age=subject.age,
-            terrain=ecoregion_terrain_class(ecoregion, mountainous=True),
-        )
-        if extent_km is None:
-            q95 = provisional.quantiles.q95_km or provisional.distance.quantile_km(0.95)
-            extent_km = min(40.0, max(4.0, 2.0 * q95 * 1.1))
-        if not 0 < extent_km <= 400:
-            raise InvalidParameterError(f"extent: must be in (0, 400] km, got {extent_km}")
-        grid = GridSpec.centered_on(
-            *ipp_xy, crs=crs, resolution=resolution_m, extent_m=extent_km * 1000.0
-        )
-        check_grid_memory(grid.shape, limit_bytes=memory_limit_bytes)
-
-    # 2. Ground: elevation resampled onto the grid, layers burned in.
-    terrain = None
-    with _step(timings, "terrain", progress):
-        if dem is not None:
-            terrain = terrain_from_dem(dem, grid)
-            if _ipp_nodata(terrain, ipp_xy):
-                raise OutsideTerrainError(
-                    "ipp: the last-seen point falls on a no-data cell of the elevation model; "
-                    "check the coordinates or give a DEM that covers it"
-                )
-    with _step(timings, "layers", progress):
-        masks = masks_from_layers(layers, grid) if layers is not None else None
-
-    # 3. Who: the lost-person profile for this terrain.
-    with _step(timings, "profile", progress):
-        mountainous = True
-        if terrain is not None:
-            r, c = grid.index(*ipp_xy)
-            mountainous = terrain.relief_m(r, c) >= MOUNTAINOUS_RELIEF_M
-        profile = profile_for(
-            subject.category,
-            age=subject.age,
-            terrain=ecoregion_terrain_class(ecoregion, mountainous=mountainous),
-        )
-
+    ground = plan_ground(
+        subject,
+        ipp,
+        dem=dem,
+        layers=layers,
+        resolution_m=resolution_m,
+        extent_km=extent_km,
+        ecoregion=ecoregion,
+        memory_limit_bytes=memory_limit_bytes,
+        progress=progress,
+    )
+    timings = dict(ground.timings_s)
     # 4. Where they are likely to be: the requested model.
     with _step(timings, "model", progress):
-        scene = _Scene(grid, ipp_xy, profile, subject, terrain, masks)
         opts = _ModelOptions(
             tuple(drawn_regions),
             dict(consensus_weights or {}),
@@ -271,29 +319,19 @@ def plan_search(
             mix,
             agent_progress,
         )
-        poa = _run_model(model, scene, opts)
+        poa = _run_model(model, ground, opts)
     return Plan(
         subject=subject,
         ipp=ipp,
-        ipp_xy=ipp_xy,
-        grid=grid,
-        terrain=terrain,
+        ipp_xy=ground.ipp_xy,
+        grid=ground.grid,
+        terrain=ground.terrain,
         layers=layers,
-        masks=masks,
-        profile=profile,
+        masks=ground.masks,
+        profile=ground.profile,
         poa=poa,
         timings_s=timings,
     )
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Scene:
-    grid: GridSpec
-    ipp_xy: tuple[float, float]
-    profile: Profile
-    subject: Subject
-    terrain: Terrain | None
-    masks: LayerMasks | None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -306,7 +344,7 @@ class _ModelOptions:
     agent_progress: Callable[[int, int], None] | None
 
 
-def _terrain_map(sc: _Scene) -> POA:
+def _terrain_map(sc: Ground) -> POA:
     return poa_terrain(
         sc.grid,
         sc.ipp_xy,
@@ -317,7 +355,7 @@ def _terrain_map(sc: _Scene) -> POA:
     )
 
 
-def _agents_map(sc: _Scene, opts: _ModelOptions) -> POA:
+def _agents_map(sc: Ground, opts: _ModelOptions) -> POA:
     if sc.subject.missing_for_h <= 0:
         raise InvalidParameterError(
             "missing-for: the agents model needs a time missing > 0; with 0 h the subject "
@@ -344,7 +382,7 @@ def _poa_agents_fixed(
     return poa_agents(grid, ipp_xy, profile, **kwargs), []
 
 
-def _run_model(model: str, sc: _Scene, opts: _ModelOptions) -> POA:
+def _run_model(model: str, sc: Ground, opts: _ModelOptions) -> POA:
     if model == "rings":
         return poa_rings(sc.grid, sc.ipp_xy, sc.profile.distance)
     if model == "terrain":

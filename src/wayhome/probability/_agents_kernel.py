@@ -249,7 +249,16 @@ def _run_agent(
                 t += 60.0
             continue
         blocked = 0
-        if record_dwell:
+        if t + cost > t_total:
+            # Time runs out mid-step: the agent is in the next cell with the share of the
+            # step it has walked (unbiased), and the clock stops at the time missing.
+            part = (t_total - t) / cost
+            if record_dwell:
+                dwell[r, c] += np.int64(t_total - t)
+            if _next(state) >= part:
+                break
+            cost = t_total - t
+        elif record_dwell:
             dwell[r, c] += np.int64(cost)
         t += cost
         moved += cost
