@@ -28,10 +28,12 @@ MODULES = [
     "wayhome.probability.terrain",
     "wayhome.probability.consensus",
     "wayhome.probability.regions",
+    "wayhome.probability.ensemble",
     "wayhome.plan",
     "wayhome.evaluation",
     "wayhome.subject",
     "wayhome.io",
+    "wayhome.io.tracks",
 ]
 
 

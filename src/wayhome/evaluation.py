@@ -25,6 +25,7 @@ from wayhome.errors import InvalidParameterError
 from wayhome.geo.coords import LonLat, to_crs, utm_crs_for
 from wayhome.geo.grid import GridSpec
 from wayhome.io.cases import Case
+from wayhome.probability.agents import NOT_SIMULATED, AgentSettings, poa_agents
 from wayhome.probability.consensus import poa_consensus
 from wayhome.probability.poa import POA
 from wayhome.probability.rings import poa_rings
@@ -33,6 +34,7 @@ from wayhome.subject import Profile, profile_for, resolve_category
 
 __all__ = [
     "BOX_KM",
+    "EVAL_AGENTS",
     "EVAL_MODELS",
     "EVAL_RESOLUTION_M",
     "CaseScore",
@@ -58,7 +60,7 @@ _CATEGORY_FALLBACK = {
 }
 
 
-_LEVEL = {"terrain": "no DEM: level ground", "consensus": "no DEM: level ground"}
+_LEVEL = {m: "no DEM: level ground" for m in ("terrain", "consensus", "agents")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +144,23 @@ def _consensus(grid: GridSpec, ipp: tuple[float, float], prof: Profile) -> POA:
     )
 
 
+def _agents(grid: GridSpec, ipp: tuple[float, float], prof: Profile) -> POA:
+    # No time since last seen in the cases: agents walk their whole calibrated budget.
+    settings = AgentSettings(n_agents=EVAL_AGENTS, seed=1, smoothing_m=2 * EVAL_RESOLUTION_M)
+    return poa_agents(
+        grid, ipp, prof, terrain=None, allow_flat=True, missing_for_h=None, settings=settings
+    )
+
+
+#: Agents per case in the evaluation.
+EVAL_AGENTS = 20_000
+
 #: Models the evaluation runs; all without elevation data (none exists for the cases).
 EVAL_MODELS: dict[str, ModelFn] = {
     "rings": lambda g, ipp, prof: poa_rings(g, ipp, prof.distance),
     "terrain": _terrain,
     "consensus": _consensus,
+    "agents": _agents,
 }
 
 
@@ -169,6 +183,8 @@ def score_case(case: Case, models: Sequence[str]) -> list[CaseScore]:
     )
     out = []
     for m in models:
+        if m == "agents" and prof.category in NOT_SIMULATED:
+            continue  # not a walking subject: the table has no agents row for it
         poa = EVAL_MODELS[m](grid, ipp_xy, prof)
         area, mass, log_d, ms, inside = score_map(poa, find_xy)
         out.append(

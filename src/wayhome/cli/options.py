@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from wayhome.errors import InvalidParameterError
+from wayhome.geo.coords import LonLat, parse_location
 from wayhome.geo.layers import Layers, layer_kind
+from wayhome.io.raster import RasterData, read_dem
 from wayhome.io.vector import read_layers
+from wayhome.subject import Subject, subject_from_intake
 
-__all__ = ["available_memory_bytes", "parse_weights", "read_layer_options"]
+__all__ = [
+    "Intake",
+    "available_memory_bytes",
+    "parse_weights",
+    "read_layer_options",
+    "resolve_intake",
+]
 
 
 def read_layer_options(values: list[str]) -> Layers | None:
@@ -64,3 +74,59 @@ def available_memory_bytes() -> int:
     except OSError:
         pass
     return 4 * 2**30
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Intake:
+    """What the planning commands were told, with the demo incident filled in."""
+
+    ipp: LonLat
+    subject: Subject
+    dem: RasterData | None
+    layers: Layers | None
+    resolution_m: float
+    extent_km: float | None
+
+
+def resolve_intake(
+    *,
+    ipp: str | None,
+    category: str | None,
+    age: float | None,
+    missing_for: str | None,
+    dem: Path | None,
+    layers: list[str] | None,
+    resolution: float,
+    extent_km: float | None,
+    name: str | None,
+    demo: bool,
+    default_resolution: float = 30.0,
+) -> Intake:
+    """Read the intake options (``--demo`` fills what is not given) and the files named."""
+    dem_data = read_dem(dem) if dem is not None else None
+    layer_data = read_layer_options(layers or [])
+    if demo:
+        from wayhome.io.demo import read_demo_dem, read_demo_incident, read_demo_layers
+
+        inc = read_demo_incident()
+        ipp = ipp or f"{inc.ipp_lat},{inc.ipp_lon}"
+        category = category or inc.category
+        age = age if age is not None else inc.age
+        missing_for = missing_for or inc.missing_for
+        name = name or inc.subject_name
+        dem_data = dem_data or read_demo_dem()
+        demo_layers = read_demo_layers()
+        layer_data = demo_layers if layer_data is None else demo_layers + layer_data
+        if resolution == default_resolution:
+            resolution = inc.resolution_m
+        extent_km = extent_km or inc.extent_km
+    if ipp is None or category is None or missing_for is None:
+        missing = [
+            n
+            for n, v in (("--ipp", ipp), ("--category", category), ("--missing-for", missing_for))
+            if v is None
+        ]
+        raise InvalidParameterError(f"{', '.join(missing)}: required (or use --demo)")
+    point = parse_location(ipp)
+    subject = subject_from_intake(category, age=age, missing_for=missing_for, name=name)
+    return Intake(point, subject, dem_data, layer_data, resolution, extent_km)

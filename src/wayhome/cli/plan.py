@@ -10,15 +10,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from wayhome.cli.app import app
-from wayhome.cli.options import available_memory_bytes, parse_weights, read_layer_options
-from wayhome.errors import InvalidParameterError
-from wayhome.geo.coords import LonLat, parse_location, utm_crs_for
+from wayhome.cli.options import available_memory_bytes, parse_weights, resolve_intake
+from wayhome.geo.coords import LonLat, utm_crs_for
 from wayhome.io.plan_dir import PLAN_FILES, write_plan
-from wayhome.io.raster import read_dem
 from wayhome.plan import MODELS, plan_search
 from wayhome.probability.agents import AgentSettings
 from wayhome.probability.consensus import DrawnRegion
-from wayhome.subject import BehaviourMix, parse_duration_h, subject_from_intake
+from wayhome.subject import BehaviourMix, parse_duration_h
 
 __all__ = ["plan"]
 
@@ -104,40 +102,28 @@ def plan(
 ) -> None:
     """Build the first probability map for a lost person and write the plan directory."""
     console = Console(stderr=True)
-    dem_data = read_dem(dem) if dem is not None else None
-    layer_data = read_layer_options(layers or [])
-    if demo:
-        from wayhome.io.demo import read_demo_dem, read_demo_incident, read_demo_layers
-
-        inc = read_demo_incident()
-        ipp = ipp or f"{inc.ipp_lat},{inc.ipp_lon}"
-        category = category or inc.category
-        age = age if age is not None else inc.age
-        missing_for = missing_for or inc.missing_for
-        name = name or inc.subject_name
-        dem_data = dem_data or read_demo_dem()
-        demo_layers = read_demo_layers()
-        layer_data = demo_layers if layer_data is None else demo_layers + layer_data
-        if resolution == 30.0:
-            resolution = inc.resolution_m
-        extent_km = extent_km or inc.extent_km
-    missing = [
-        n
-        for n, v in (("--ipp", ipp), ("--category", category), ("--missing-for", missing_for))
-        if v is None
-    ]
-    if missing:
-        raise InvalidParameterError(f"{', '.join(missing)}: required (or use --demo)")
-    assert ipp is not None and category is not None and missing_for is not None
-    point = parse_location(ipp)
-    subject = subject_from_intake(category, age=age, missing_for=missing_for, name=name)
+    intake = resolve_intake(
+        ipp=ipp,
+        category=category,
+        age=age,
+        missing_for=missing_for,
+        dem=dem,
+        layers=layers,
+        resolution=resolution,
+        extent_km=extent_km,
+        name=name,
+        demo=demo,
+    )
+    point, subject = intake.ipp, intake.subject
     drawn = _read_regions(regions, point) if regions is not None else ()
     limit = int((max_memory_gb * 2**30) if max_memory_gb else available_memory_bytes() * 0.8)
 
     agent_settings = AgentSettings(
         n_agents=agents if agents is not None else AgentSettings().n_agents,
         seed=seed,
-        night_start_h=None if nightfall is None else parse_duration_h(nightfall),
+        night_start_h=None
+        if nightfall is None
+        else parse_duration_h(nightfall, field="--nightfall"),
     )
     behaviour = BehaviourMix.from_text(mix) if mix else None
 
@@ -163,10 +149,10 @@ def plan(
             subject,
             point,
             model=model,
-            dem=dem_data,
-            layers=layer_data,
-            resolution_m=resolution,
-            extent_km=extent_km,
+            dem=intake.dem,
+            layers=intake.layers,
+            resolution_m=intake.resolution_m,
+            extent_km=intake.extent_km,
             ecoregion=ecoregion,
             drawn_regions=drawn,
             consensus_weights=parse_weights(weights),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ import gpxpy.gpx
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry import MultiPoint
 
 from wayhome.errors import InvalidParameterError
 from wayhome.geo.coords import geometry_to_crs
@@ -140,10 +141,11 @@ def write_tracks_geojson(
     for track in tracks:
         xy, t_s = _simplified(track)
         lonlat = _lonlat(xy, crs, track.agent)
+        # RFC 7946 lines need two positions: one who never moved gets a line on the spot.
         line = lonlat if len(lonlat) >= 2 else np.vstack([lonlat, lonlat])
+        if len(t_s) < 2:
+            t_s = np.concatenate([t_s, t_s])
         minutes = np.round(t_s / 60.0, 2)
-        if len(minutes) < 2:
-            minutes = np.concatenate([minutes, minutes])
         summary = _summary(track)
         props: dict[str, Any] = {
             "agent": track.agent,
@@ -153,7 +155,7 @@ def write_tracks_geojson(
             **summary,
         }
         if t0 is not None:
-            props["times"] = [_iso(t0 + timedelta(minutes=float(m))) for m in minutes]
+            props["times"] = [_iso(t0 + timedelta(seconds=round(t))) for t in t_s.tolist()]
         features.append(
             {
                 "type": "Feature",
@@ -244,18 +246,15 @@ def _simplified(track: Track) -> tuple[NDArray[np.float64], NDArray[np.float64]]
 
 def _lonlat(xy: NDArray[np.float64], crs: str, agent: int) -> NDArray[np.float64]:
     """Positions (grid CRS) as longitude/latitude, checked to be inside their range."""
-    moved = geometry_to_crs(shapely.multipoints(xy), crs, _WGS84)
+    moved = geometry_to_crs(MultiPoint(xy), crs, _WGS84)
     out = np.asarray(shapely.get_coordinates(moved), dtype=np.float64)
     ok = np.isfinite(out).all() and (np.abs(out[:, 0]) <= 180).all()
     if not (ok and (np.abs(out[:, 1]) <= 90).all()):
         raise InvalidParameterError(
-            f"tracks: agent {track_agent_text(agent)} has positions that are not valid in {crs}"
+            f"tracks: agent {agent} has positions that are not valid in {crs}; "
+            "give the CRS of the planning grid"
         )
     return out
-
-
-def track_agent_text(agent: int) -> str:  # noqa: D103 - replaced below
-    return str(agent)
 
 
 def _summary(track: Track) -> dict[str, Any]:
@@ -275,9 +274,9 @@ def _utc(when: datetime) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidParameterError(
             f"start_time: {when.isoformat()} has no time zone; give an aware datetime "
-            "(e.g. datetime.now(timezone.utc))"
+            "(e.g. datetime.now(UTC))"
         )
-    return when.astimezone(timezone.utc)
+    return when.astimezone(UTC)
 
 
 def _iso(when: datetime) -> str:

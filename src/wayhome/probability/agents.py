@@ -383,18 +383,38 @@ def _threads() -> int:
     return int(numba.get_num_threads())
 
 
+#: Adaptive smoothing: a cell's bandwidth doubles until its kernel holds this many agents.
+_MIN_AGENTS_IN_KERNEL = 10.0
+#: ... up to this many doublings of the base bandwidth.
+_MAX_DOUBLINGS = 3
+
+
 def poa_from_run(run: AgentRun, scene: Scene, *, smoothing_m: float) -> POA:
-    """Smoothed agent counts as a POA; agents that left the map are the rest of world."""
+    """Smoothed agent counts as a POA; agents that left the map are the rest of world.
+
+    Adaptive (balloon) kernel smoothing: each cell uses the smallest bandwidth, from
+    ``smoothing_m`` doubling up to 8x, whose kernel holds at least ten agents, so the
+    crowded core keeps its detail and the sparse tail is not a scatter of single agents.
+    Impassable cells get nothing (normalised convolution over passable cells).
+    """
     counts = run.counts
     passable = np.isfinite(scene.sec_per_m)
-    sigma = smoothing_m / run.grid.resolution
-    if sigma > 0.3:
-        # Smooth, keeping mass off impassable cells: normalised convolution.
-        num = ndimage.gaussian_filter(counts, sigma, mode="constant")
-        den = ndimage.gaussian_filter(passable.astype(np.float64), sigma, mode="constant")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            smooth = np.where(passable & (den > 1e-12), num / den, 0.0)
-        counts = smooth * (counts.sum() / max(smooth.sum(), 1e-300))
+    sigma0 = smoothing_m / run.grid.resolution
+    if sigma0 > 0.3 and counts.sum() > 0:
+        out = np.zeros_like(counts)
+        decided = ~passable
+        pas = passable.astype(np.float64)
+        for k in range(_MAX_DOUBLINGS + 1):
+            sigma = sigma0 * 2**k
+            num = ndimage.gaussian_filter(counts, sigma, mode="constant", truncate=3.0)
+            den = ndimage.gaussian_filter(pas, sigma, mode="constant", truncate=3.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                dens = np.where(den > 1e-12, num / den, 0.0)
+            enough = dens * (2.0 * math.pi * sigma * sigma) >= _MIN_AGENTS_IN_KERNEL
+            take = ~decided & (enough | (k == _MAX_DOUBLINGS))
+            out[take] = dens[take]
+            decided |= take
+        counts = out * (counts.sum() / max(float(out.sum()), 1e-300))
     row = run.left_map / run.n_agents
     return poa_from_weights(run.grid, counts, rest_of_world=row, model="agents", notes=run.notes)
 
@@ -406,7 +426,7 @@ def poa_agents(
     *,
     terrain: Terrain | None,
     masks: LayerMasks | None = None,
-    missing_for_h: float,
+    missing_for_h: float | None,
     mix: BehaviourMix | None = None,
     movement: Movement | None = None,
     settings: AgentSettings | None = None,
@@ -445,7 +465,7 @@ def poa_agents_converged(
     *,
     terrain: Terrain | None,
     masks: LayerMasks | None = None,
-    missing_for_h: float,
+    missing_for_h: float | None,
     mix: BehaviourMix | None = None,
     movement: Movement | None = None,
     settings: AgentSettings | None = None,
@@ -703,6 +723,7 @@ def simulate_tracks(
     seed: int = 0,
     mix: BehaviourMix | None = None,
     movement: Movement | None = None,
+    night_start_h: float | None = None,
     max_points: int = 100_000,
 ) -> list[Track]:
     """Paths of agents ``0 .. n-1`` (the same agents as in :func:`simulate_agents` with
@@ -717,7 +738,11 @@ def simulate_tracks(
         )
     knots = calibrate_budget(profile, mix, movement)
     params = _params(
-        scene, profile, movement, AgentSettings(n_agents=n, seed=seed), missing_for_h * 3600.0
+        scene,
+        profile,
+        movement,
+        AgentSettings(n_agents=n, seed=seed, night_start_h=night_start_h),
+        missing_for_h * 3600.0,
     )
     mix_cum = _mix_cum(mix)
     xs, ys = scene.grid.centers()

@@ -120,7 +120,12 @@ class Scenario:
             raise InvalidParameterError(
                 f"missing_for_h: must be > 0 h, or None for no time limit; got {self.missing_for_h}"
             )
-        AgentSettings(n_agents=self.n_agents, seed=self.seed)  # validates both
+        if not (isinstance(self.n_agents, int) and self.n_agents >= 1):
+            raise InvalidParameterError(
+                f"n_agents: must be a positive whole number, got {self.n_agents!r}"
+            )
+        if not (isinstance(self.seed, int) and 0 <= self.seed < 2**63):
+            raise InvalidParameterError(f"seed: must be in 0..2^63-1, got {self.seed!r}")
         if self.find is not None and self.ipp is None:
             raise InvalidParameterError(
                 "find: a find point needs the case's ipp too; give ipp=LonLat(...)"
@@ -235,7 +240,8 @@ def run_scenario(s: Scenario) -> ScenarioResult:
         *ipp_xy, crs=crs, resolution=s.resolution_m, extent_m=1000.0 * s.box_km
     )
     scene = scene_from_terrain(grid, ipp_xy, terrain=None, movement=movement)
-    settings = AgentSettings(n_agents=s.n_agents, seed=s.seed)
+    # Smoothing of two cells, as the evaluation smooths its agents maps.
+    settings = AgentSettings(n_agents=s.n_agents, seed=s.seed, smoothing_m=2 * s.resolution_m)
     with _one_numba_thread():
         run = simulate_agents(
             scene,
@@ -320,13 +326,9 @@ def run_ensemble(
     if n_workers is not None and not (isinstance(n_workers, int) and n_workers >= 1):
         raise InvalidParameterError(f"n_workers: must be >= 1 or None, got {n_workers}")
     if not (isinstance(threads_per_worker, int) and threads_per_worker >= 1):
-        raise InvalidParameterError(
-            f"threads_per_worker: must be >= 1, got {threads_per_worker}"
-        )
+        raise InvalidParameterError(f"threads_per_worker: must be >= 1, got {threads_per_worker}")
     if not (math.isfinite(connect_timeout_s) and connect_timeout_s > 0):
-        raise InvalidParameterError(
-            f"connect_timeout_s: must be > 0 s, got {connect_timeout_s}"
-        )
+        raise InvalidParameterError(f"connect_timeout_s: must be > 0 s, got {connect_timeout_s}")
     if scheduler is not None and n_workers is not None:
         raise InvalidParameterError(
             "n_workers: only for the local cluster; a remote scheduler's workers are set where "
@@ -338,7 +340,7 @@ def run_ensemble(
 
     if scheduler is None:
         with (
-            LocalCluster(
+            LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=n_workers,
                 threads_per_worker=threads_per_worker,
                 processes=processes,
@@ -346,12 +348,15 @@ def run_ensemble(
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
             ) as cluster,
-            Client(cluster, set_as_default=False) as client,
+            Client(cluster, set_as_default=False) as client,  # type: ignore[no-untyped-call]
         ):
             return _map(client, scenarios, progress)
+    _check_address(scheduler)
     try:
-        client = Client(scheduler, timeout=connect_timeout_s, set_as_default=False)
-    except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+        client = Client(  # type: ignore[no-untyped-call]
+            scheduler, timeout=connect_timeout_s, set_as_default=False
+        )
+    except OSError as exc:  # TimeoutError is an OSError
         raise InvalidParameterError(
             f"scheduler: cannot reach a Dask scheduler at {scheduler!r} ({exc}); start one "
             "there (dask scheduler), check the address and port, or give no scheduler to "
@@ -359,6 +364,25 @@ def run_ensemble(
         ) from exc
     with client:
         return _map(client, scenarios, progress)
+
+
+def _check_address(scheduler: str) -> None:
+    """Refuse a malformed address before a client is made (a half-made one lingers)."""
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+    except ValueError as exc:
+        raise InvalidParameterError(
+            f"scheduler: {scheduler!r} is not a Dask address ({exc}); write e.g. "
+            "'tcp://10.0.0.5:8786', or give no scheduler to run on a local cluster"
+        ) from None
+    if not location.strip():
+        raise InvalidParameterError(
+            f"scheduler: {scheduler!r} has no host; write e.g. 'tcp://10.0.0.5:8786'"
+        )
 
 
 def _map(
@@ -370,13 +394,16 @@ def _map(
 
     futures = client.map(run_scenario, list(scenarios), pure=False)
     if progress is not None:
-        for done, _ in enumerate(as_completed(futures), start=1):
+        finished = as_completed(futures, loop=client.loop)  # type: ignore[no-untyped-call]
+        for done, _ in enumerate(finished, start=1):
             progress(done, len(futures))
-    results: list[ScenarioResult] = client.gather(futures)
+    results: list[ScenarioResult] = client.gather(futures)  # type: ignore[no-untyped-call]
     return results
 
 
-def mix_grid(step: float = 0.25, *, behaviours: Sequence[str] = BEHAVIOURS[:3]) -> list[BehaviourMix]:
+def mix_grid(
+    step: float = 0.25, *, behaviours: Sequence[str] = BEHAVIOURS[:3]
+) -> list[BehaviourMix]:
     """Every behaviour mix whose shares of ``behaviours`` are multiples of ``step``.
 
     The other behaviours get share 0. For a calibration sweep: run each mix on many
@@ -403,7 +430,7 @@ def mix_grid(step: float = 0.25, *, behaviours: Sequence[str] = BEHAVIOURS[:3]) 
     >>> len(mixes), len(mix_grid(0.25)), len(mix_grid(0.25, behaviours=("rw", "dt")))
     (6, 15, 5)
     >>> mixes[1].as_text()
-    'rw=0=0,rt=0.5,dt=0.5,sp=0,ve=0,bt=0'
+    'rw=0,rt=0.5,dt=0.5,sp=0,ve=0,bt=0'
     """
     n = round(1.0 / step) if math.isfinite(step) and 0 < step <= 1 else 0
     if n < 1 or abs(n * step - 1.0) > 1e-9:
@@ -422,14 +449,17 @@ def mix_grid(step: float = 0.25, *, behaviours: Sequence[str] = BEHAVIOURS[:3]) 
         shares = dict.fromkeys(BEHAVIOURS, 0.0)
         for name, k in zip(names, (*parts, n - sum(parts)), strict=True):
             shares[name] = k / n
-        out.append(
-            BehaviourMix(
-                *(shares[b] for b in BEHAVIOURS), source=f"wayhome mix_grid, step {step:g}"
-            )
-        )
+        rw, rt, dt, sp, ve, bt = (shares[b] for b in BEHAVIOURS)
+        out.append(BehaviourMix(rw, rt, dt, sp, ve, bt, source=f"wayhome mix_grid, step {step:g}"))
     return out
 
 
 def _long_name(name: str) -> str:
-    mix = BehaviourMix.from_text(f"{name}=1")  # knows the short and long names
+    """A behaviour's long name from its long or short (``rw``) name."""
+    try:
+        mix = BehaviourMix.from_text(f"{name}=1")  # knows the short and long names
+    except InvalidParameterError:
+        raise InvalidParameterError(
+            f"behaviours: unknown behaviour {name!r}; give names from {', '.join(BEHAVIOURS)}"
+        ) from None
     return next(b for b, v in zip(BEHAVIOURS, mix.as_tuple(), strict=True) if v == 1.0)

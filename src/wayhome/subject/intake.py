@@ -48,7 +48,7 @@ def _checked_hours(hours: float, text: str) -> float:
     return hours
 
 
-def parse_duration_h(text: str) -> float:
+def parse_duration_h(text: str, *, field: str = "missing-for") -> float:
     """Hours in a duration as a planner types it.
 
     Accepts a plain number (hours), ``h:mm``, and number-unit pairs in decreasing units,
@@ -59,6 +59,8 @@ def parse_duration_h(text: str) -> float:
     ----------
     text : str
         The duration.
+    field : str
+        The option named in error messages (``missing-for``, ``nightfall``, ...).
 
     Returns
     -------
@@ -79,6 +81,15 @@ def parse_duration_h(text: str) -> float:
     >>> parse_duration_h("1:15")
     1.25
     """
+    try:
+        return _parse_duration(text)
+    except InvalidIntakeError as exc:
+        if field == "missing-for":
+            raise
+        raise InvalidIntakeError(str(exc).replace("missing-for:", f"{field}:", 1)) from None
+
+
+def _parse_duration(text: str) -> float:
     s = text.strip().lower()
     if re.fullmatch(_NUMBER, s):
         return _checked_hours(float(s), text)
