@@ -277,12 +277,16 @@ def report(
     poa_empty_cache: dict[str, Any],
     poa_warm_s: float,
     repeat: int,
+    load: float,
 ) -> str:
     numpy_row = next(r for r in rows if r.name == "numpy")
     best = max((r for r in rows if r.name == "numba"), key=lambda r: r.rate)
     layer = str(threading_layer())  # type: ignore[no-untyped-call]
     lines = [
         f"Machine: {machine_line()} · numba {numba.__version__} ({layer} threading layer)",
+        "",
+        f"Load average (1 min) when the benchmark started: {load:.2f} — other processes on "
+        "these cores slow every figure.",
         "",
         "### (a) Throughput: hiker, 24 h, 10 m cells, 20 km square, night after 3 h",
         "",
@@ -357,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     numpy_agents = 8_000 if args.quick else args.numpy_agents
     if repeat < 1 or numpy_agents < 1:
         parser.error("--repeat and --numpy-agents must be at least 1")
-    print(f"Machine: {machine_line()}", file=sys.stderr)
+    load = os.getloadavg()[0]
+    print(f"Machine: {machine_line()}; load {load:.2f}", file=sys.stderr)
     # Fresh processes first, so the cold figures do not share this process's page cache
     # warm-up beyond what any second run of wayhome would have.
     compile_cold = in_fresh_process("compile", empty_cache=True)
@@ -380,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             poa_empty,
             poa_warm_s,
             repeat,
+            load,
         )
     )
     return 0

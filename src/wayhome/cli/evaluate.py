@@ -83,7 +83,10 @@ def evaluation_markdown(scores: list[CaseScore], splits: list[str], *, source: s
         "**only the statistical part of each model is judged**: `terrain` here is its",
         "fallback (ISRID distance over straight-line distance, held flat inside its peak,",
         "plus the 10 % point mass within 50 m of the IPP); it cannot use slope, trails or",
-        "water. The ISRID statistics very probably include these very cases: the figures",
+        "water. `agents` walk level open ground with no time limit (the cases give no time",
+        "since last seen), 20,000 per case, so the map is their calibrated ISRID distances",
+        "plus Monte Carlo noise in the sparse tail.",
+        "The ISRID statistics very probably include these very cases: the figures",
         "are **in-sample** for every model. Tuning used split `dev` only.",
         "",
         "area = km² searched before the find, cells in descending probability (lower is",
@@ -149,6 +152,10 @@ def _headline(summaries: list[Summary], splits: list[str]) -> list[str]:
         "What separates them is the IPP: the `review` rows (finds reported at the IPP) show",
         "the point mass at work, and `rings` ranks the IPP cell last. Terrain, trails and",
         "water — what the terrain model is for — cannot be judged on these cases.",
+        "`agents` on level ground are radial too, up to Monte Carlo noise; their end points",
+        "thin out towards the IPP (subjects walk away before they stop), so a find close to",
+        "the IPP ranks below a ring further out, and finds in cells no agent reached pull",
+        "the mean log density down.",
         "",
     ]
     return out
