@@ -355,12 +355,14 @@ def _simulate_chunk(
         a.steps += ok
         np.copyto(a.blocked, 0, where=ok)
         if blocked.size:
-            # turn away and try again; after eight tries, pause a minute
+            # turn away and walk on by direction travel; after eight tries, pause a minute
             a.theta[blocked] += math.pi * (0.5 + rng.random(blocked.size))
+            a.theta_rw[blocked] = a.theta[blocked]
+            a.beh[blocked] = _DT
             a.blocked[blocked] += 1
             tired = blocked[a.blocked[blocked] >= 8]
             a.blocked[tired] = 0
-            a.t[tired] += 60.0
+            a.t[tired] += np.minimum(60.0, t_total - a.t[tired])
     cells = np.concatenate(finals) if finals else np.zeros(0, dtype=np.int64)
     return cells, left, steps
 

@@ -78,6 +78,7 @@ TARGET_POA_S = 10.0
 
 NIGHT_START_H = 3.0  # the demo story: "night falls in about three hours"
 DEMO_SEED = 7
+N_NUMBA = 262_144  # agents of the numba throughput runs (one chunk of simulate_agents)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def throughput(quick: bool, repeat: int, numpy_agents: int) -> tuple[list[Throug
         s.grid, s.ipp_xy, terrain=s.terrain, masks=s.masks, movement=movement
     )
     knots = calibrate_budget(s.profile, mix, movement)
-    n_numba = 32_768 if quick else 262_144
+    n_numba = 32_768 if quick else N_NUMBA
 
     def settings(n: int) -> AgentSettings:
         return AgentSettings(n_agents=n, seed=1, night_start_h=NIGHT_START_H)
@@ -347,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer agents, one repeat")
     parser.add_argument("--repeat", type=int, default=3, help="warm runs per figure (median)")
     parser.add_argument(
-        "--numpy-agents", type=int, default=50_000, help="agents of the NumPy reference"
+        "--numpy-agents",
+        type=int,
+        default=None,
+        help="agents of the NumPy reference (default: as many as numba, 262,144)",
     )
     parser.add_argument("--child", choices=("poa", "compile"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -358,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child_compile()))
         return 0
     repeat = 1 if args.quick else args.repeat
-    numpy_agents = 8_000 if args.quick else args.numpy_agents
+    numpy_agents = args.numpy_agents or (8_000 if args.quick else N_NUMBA)
     if repeat < 1 or numpy_agents < 1:
         parser.error("--repeat and --numpy-agents must be at least 1")
     load = os.getloadavg()[0]

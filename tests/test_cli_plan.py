@@ -260,6 +260,28 @@ BAD_INPUT: list[tuple[str, list[str], tuple[str, ...]]] = [
         ["--category", "hiker"],
         ("--ipp", "--missing-for", "required", "--demo"),
     ),
+    ("agents: zero agents", ["--demo", "--model", "agents", "--agents", "0"], ("agents", "0")),
+    ("agents: negative agents", ["--demo", "--model", "agents", "--agents", "-5"], ("agents",)),
+    (
+        "agents: mix does not sum to 1",
+        ["--demo", "--model", "agents", "--mix", "rw=0.5,dt=0.3"],
+        ("mix", "sum", "0.8"),
+    ),
+    (
+        "agents: no time missing",
+        ["--demo", "--model", "agents", "--missing-for", "0h"],
+        ("missing-for", "> 0"),
+    ),
+    (
+        "agents: bad nightfall",
+        ["--demo", "--model", "agents", "--nightfall", "dusk"],
+        ("--nightfall", "dusk"),
+    ),
+    (
+        "agents: abduction is not walking",
+        ["--demo", "--model", "agents", "--category", "abduction"],
+        ("abduction", "--model rings"),
+    ),
 ]
 
 
@@ -372,3 +394,31 @@ def test_installed_script_refuses_a_swapped_ipp(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert_refused(proc.returncode, proc.stdout, proc.stderr, out_dir, "ipp:", "swapped")
+
+
+def test_agents_model_with_fixed_count_and_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    maps = []
+    for name in ("a", "b"):
+        out_dir = tmp_path / name
+        code, _, err = run_plan(
+            [
+                "--demo",
+                "--model",
+                "agents",
+                "--agents",
+                "20000",
+                "--seed",
+                "7",
+                "--out",
+                str(out_dir),
+            ],
+            monkeypatch,
+            capsys,
+        )
+        assert code == 0, err
+        poa = read_poa_geotiff(out_dir / "poa.tif")
+        assert poa.model == "agents"
+        maps.append(poa.cells)
+    np.testing.assert_array_equal(maps[0], maps[1])

@@ -118,7 +118,7 @@ def _run_agent(
 ) -> tuple[int, int, int]:
     """Simulate one agent; returns (row, col, steps); row -1 when it left the grid.
 
-    ``dwell`` (rows x cols int64, or 0 x 0) receives seconds spent per cell;
+    ``dwell`` (rows x cols int64, or 0 x 0) receives milliseconds spent per cell;
     ``track`` (k x 3 float64, or 0 x 3) receives (row, col, t) after each move.
     """
     rows, cols = spm.shape
@@ -160,7 +160,7 @@ def _run_agent(
         if night_start <= t < night_end:
             if night_factor <= 0.0:
                 if record_dwell:
-                    dwell[r, c] += np.int64(min(night_end, t_total) - t)
+                    dwell[r, c] += np.int64((min(night_end, t_total) - t) * 1000.0)
                 t = night_end
                 continue
             slow = 1.0 / night_factor
@@ -169,7 +169,7 @@ def _run_agent(
             rest = -rest_mean * (1.0 + fatigue * moved) * math.log(1.0 - _next(state))
             rest = min(rest, t_total - t)
             if record_dwell:
-                dwell[r, c] += np.int64(rest)
+                dwell[r, c] += np.int64(rest * 1000.0)
             t += rest
             bout_left = -bout_mean * math.log(1.0 - _next(state))
             continue
@@ -187,9 +187,12 @@ def _run_agent(
             d = _dir_of(theta, _next(state))
         elif beh == RT:
             if trail[r, c]:
-                # follow the trail: the trail neighbour closest to the heading, not back
+                # follow the trail: the trail neighbour closest to the heading (ties at
+                # random); if the only trail cells lie behind, the trail ends or bends
+                # back here, and the walker turns along it.
                 best = -1
                 best_gap = 10
+                ties = 0
                 hd = _dir_of(theta, 0.5)
                 for k in range(8):
                     nr = r + DR[k]
@@ -197,14 +200,16 @@ def _run_agent(
                     if 0 <= nr < rows and 0 <= nc < cols and trail[nr, nc]:
                         gap = abs(k - hd) % 8
                         gap = min(gap, 8 - gap)
-                        if gap < best_gap or (gap == best_gap and _next(state) < 0.5):
+                        if gap < best_gap:
                             best_gap = gap
                             best = k
-                if best >= 0 and best_gap <= 2:
+                            ties = 1
+                        elif gap == best_gap:
+                            ties += 1
+                            if _next(state) * ties < 1.0:
+                                best = k
+                if best >= 0:
                     d = best
-                    theta = best * _OCTANT
-                elif best >= 0:
-                    d = best  # trail end or junction behind: turn along the trail
                     theta = best * _OCTANT
                 else:
                     d = _dir_of(theta, _next(state))
@@ -229,7 +234,7 @@ def _run_agent(
         if beh == SP:
             stay = min(sp_dwell, t_total - t)
             if record_dwell:
-                dwell[r, c] += np.int64(stay)
+                dwell[r, c] += np.int64(stay * 1000.0)
             t += stay
             # one stay-put decision lasts one dwell; then decide again
             p_sp = 1.0 - (1.0 - base_sp) * math.exp(-t / tau_sp)
@@ -241,12 +246,18 @@ def _run_agent(
             return -1, -1, steps  # walked off the map: rest of world
         cost = 0.5 * (spm[r, c] + spm[nr, nc]) * STEP[d] * res * inv_speed * slow
         if not cost < math.inf:
-            # barrier: turn away and try again; after eight tries, pause a minute
+            # Barrier: whatever the behaviour, turn away and walk on by direction travel;
+            # after eight refusals in a row, pause a minute.
             theta = (theta + math.pi * (0.5 + _next(state))) % _TWO_PI
+            theta_rw = theta
+            beh = DT
             blocked += 1
             if blocked >= 8:
                 blocked = 0
-                t += 60.0
+                pause = min(60.0, t_total - t)
+                if record_dwell:
+                    dwell[r, c] += np.int64(pause * 1000.0)
+                t += pause
             continue
         blocked = 0
         if t + cost > t_total:
@@ -254,12 +265,12 @@ def _run_agent(
             # step it has walked (unbiased), and the clock stops at the time missing.
             part = (t_total - t) / cost
             if record_dwell:
-                dwell[r, c] += np.int64(t_total - t)
+                dwell[r, c] += np.int64((t_total - t) * 1000.0)
             if _next(state) >= part:
                 break
             cost = t_total - t
         elif record_dwell:
-            dwell[r, c] += np.int64(cost)
+            dwell[r, c] += np.int64(cost * 1000.0)
         t += cost
         moved += cost
         bout_left -= cost

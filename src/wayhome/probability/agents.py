@@ -191,7 +191,8 @@ def scene_from_terrain(
         uphill = np.full(grid.shape, -1, dtype=np.int8)
     else:
         speed = speed_grid(terrain, masks, model=travel).astype(np.float64)
-        uphill = _uphill_directions(terrain.elevation)
+        # climb only onto cells one can stand on
+        uphill = _uphill_directions(np.where(speed > 0, terrain.elevation, np.nan))
     with np.errstate(divide="ignore"):
         spm = np.where(speed > 0, 3.6 / speed, np.inf)
     if not np.isfinite(spm[start]):
@@ -265,7 +266,8 @@ def _params(
     p[kernel.P_TAU_SP] = movement.stay_put_tau_h * 3600.0
     p[kernel.P_BOUT] = movement.bout_min * 60.0
     p[kernel.P_REST] = movement.rest_min * 60.0
-    p[kernel.P_FATIGUE] = movement.fatigue_per_km / 1000.0 * (FLAT_OFF_TRAIL_KMH / 3.6)
+    # rests lengthen per km walked; the kernel counts moving seconds at the subject's speed
+    p[kernel.P_FATIGUE] = movement.fatigue_per_km / 1000.0 * (profile.speed_kmh / 3.6)
     if settings.night_start_h is None:
         p[kernel.P_NIGHT_START] = math.inf
         p[kernel.P_NIGHT_END] = math.inf
