@@ -22,7 +22,7 @@ import pytest
 import rasterio
 from pyproj import Transformer
 
-from wayhome.cli import main
+from clitools import flat, invoke
 from wayhome.io.raster import read_poa_geotiff
 
 PLAN_FILES = {"poa.tif", "regions.geojson", "preview.png", "summary.json"}
@@ -33,31 +33,17 @@ DEMO_LAT = (36.42, 36.76)
 #: The demo's last-seen point.
 DEMO_IPP = (36.541667, -84.28)
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def _flat(text: str) -> str:
-    """Output without colour codes and with rich's line wrapping undone."""
-    return " ".join(_ANSI.sub("", text).split())
-
 
 def run_plan(
     args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str, str]:
     """Run ``wayhome plan ARGS`` in-process; (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["wayhome", "plan", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return invoke("plan", args, monkeypatch, capsys)
 
 
 def assert_refused(code: int, out: str, err: str, out_dir: Path, *expected: str) -> str:
     """Exit 2, every ``expected`` text in stderr, no traceback, no plan directory."""
-    text = _flat(err)
+    text = flat(err)
     assert code == 2, f"exit {code}; stderr: {text}"
     for fragment in expected:
         assert fragment in text, f"{fragment!r} not in stderr: {text}"
@@ -118,7 +104,7 @@ def test_demo_writes_the_four_plan_files(
 ) -> None:
     out_dir = tmp_path / "plan"
     code, out, err = run_plan(["--demo", "--out", str(out_dir)], monkeypatch, capsys)
-    assert code == 0, _flat(err)
+    assert code == 0, flat(err)
     assert "Traceback" not in out + err
     summary = assert_plan_dir(out_dir)
     assert summary["model"] == "terrain"
@@ -148,7 +134,7 @@ def test_rings_needs_no_dem(
     out_dir = tmp_path / "plan"
     args = ["--ipp", "36.54,-84.28", "--category", "hiker", "--missing-for", "3h"]
     code, _, err = run_plan([*args, "--model", "rings", "--out", str(out_dir)], monkeypatch, capsys)
-    assert code == 0, _flat(err)
+    assert code == 0, flat(err)
     summary = assert_plan_dir(out_dir)
     assert summary["model"] == "rings"
     assert summary["elevation"] is None
@@ -185,7 +171,7 @@ def test_dem_with_nodata_holes_still_plans(
         monkeypatch,
         capsys,
     )
-    assert code == 0, _flat(err)
+    assert code == 0, flat(err)
     assert "Traceback" not in out + err
     summary = assert_plan_dir(out_dir)
     assert summary["model"] == "terrain"
@@ -199,7 +185,7 @@ def test_existing_out_dir_keeps_unrelated_files(
     out_dir.mkdir()
     (out_dir / "notes.txt").write_text("team 3 briefed\n", encoding="utf-8")
     code, _, err = run_plan(["--demo", "--out", str(out_dir)], monkeypatch, capsys)
-    assert code == 0, _flat(err)
+    assert code == 0, flat(err)
     assert {p.name for p in out_dir.iterdir()} == PLAN_FILES | {"notes.txt"}
     assert (out_dir / "notes.txt").read_text("utf-8") == "team 3 briefed\n"
 
@@ -224,7 +210,7 @@ def test_failed_plan_leaves_an_existing_out_dir_unchanged(
         ["--demo", "--ipp", "10,10", "--out", str(out_dir)], monkeypatch, capsys
     )
     assert code == 2
-    assert "ipp" in _flat(err)
+    assert "ipp" in flat(err)
     assert _snapshot(out_dir) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
 
@@ -372,7 +358,7 @@ def test_installed_script_writes_the_demo_plan(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert_plan_dir(out_dir)
-    assert "plan written" in _flat(proc.stderr)
+    assert "plan written" in flat(proc.stderr)
 
 
 def test_installed_script_refuses_a_swapped_ipp(tmp_path: Path) -> None:

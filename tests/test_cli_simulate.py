@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import gpxpy
 import numpy as np
 import pytest
 
-from wayhome.cli import main
+from clitools import flat, invoke
 
 #: The demo DEM's footprint (lon -84.41..-84.08, lat 36.45..36.73).
 DEMO_LON = (-84.41, -84.08)
@@ -23,25 +22,12 @@ DEMO_IPP = (36.541667, -84.28)
 #: A point of the demo area 0.6 km from any trail, road, stream or water (lat, lon).
 OFF_TRAIL = (36.547223, -84.286507)
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def _flat(text: str) -> str:
-    return " ".join(_ANSI.sub("", text).split())
-
 
 def run_simulate(
     args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str, str]:
     """Run ``wayhome simulate ARGS`` in-process; (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["wayhome", "simulate", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return invoke("simulate", args, monkeypatch, capsys)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -58,7 +44,7 @@ def test_demo_writes_geojson_lines_from_the_ipp(
     code, stdout, err = run_simulate(
         ["--demo", "--tracks", "12", "--seed", "7", "--out", str(out)], monkeypatch, capsys
     )
-    text = _flat(err)
+    text = flat(err)
     assert code == 0, text
     assert "Traceback" not in stdout + err
     assert "12 tracks written" in text
@@ -87,7 +73,7 @@ def test_demo_writes_gpx_with_timestamps(
 ) -> None:
     out = tmp_path / "tracks.gpx"
     code, _, err = run_simulate(["--demo", "--tracks", "5", "--out", str(out)], monkeypatch, capsys)
-    assert code == 0, _flat(err)
+    assert code == 0, flat(err)
     gpx = gpxpy.parse(out.read_text("utf-8"))
     assert [t.name for t in gpx.tracks] == [f"agent {i}" for i in range(5)]
     for track in gpx.tracks:
@@ -106,7 +92,7 @@ def test_the_same_seed_gives_the_same_tracks(
         out = tmp_path / name
         args = ["--demo", "--tracks", "6", "--seed", str(seed), "--out", str(out)]
         code, _, err = run_simulate(args, monkeypatch, capsys)
-        assert code == 0, _flat(err)
+        assert code == 0, flat(err)
         return [f["geometry"]["coordinates"] for f in _lines(out)]
 
     assert coords(3, "a.geojson") == coords(3, "b.geojson")
@@ -191,7 +177,7 @@ def test_ipp_on_water_suggests_the_nearest_passable_cell(
 
 def _assert_refused(code: int, out: str, err: str, directory: Path, *expected: str) -> str:
     """Exit 2, every ``expected`` text in stderr, no traceback, ``directory`` empty."""
-    text = _flat(err)
+    text = flat(err)
     assert code == 2, f"exit {code}; stderr: {text}"
     for fragment in expected:
         assert fragment in text, f"{fragment!r} not in stderr: {text}"

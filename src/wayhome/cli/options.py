@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from wayhome.errors import InvalidParameterError
 from wayhome.geo.coords import LonLat, parse_location
@@ -13,12 +16,82 @@ from wayhome.io.vector import read_layers
 from wayhome.subject import Subject, subject_from_intake
 
 __all__ = [
+    "STEP_NAMES",
+    "AgeOpt",
+    "CategoryOpt",
+    "DemOpt",
+    "DemoOpt",
+    "EcoregionOpt",
+    "ExtentOpt",
     "Intake",
+    "IppOpt",
+    "LayersOpt",
+    "MissingForOpt",
+    "MixOpt",
+    "NameOpt",
+    "NightfallOpt",
+    "ResolutionOpt",
+    "SeedOpt",
     "available_memory_bytes",
     "parse_weights",
     "read_layer_options",
     "resolve_intake",
 ]
+
+
+# Options shared by the planning commands (plan, simulate, ...): one declaration each.
+IppOpt = Annotated[
+    str | None,
+    typer.Option(help="Last-seen point: LAT,LON, UTM ('16S 762345 4051234') or MGRS."),
+]
+CategoryOpt = Annotated[
+    str | None,
+    typer.Option(help="Lost-person category (hiker, child, dementia, ...); 'child' needs --age."),
+]
+AgeOpt = Annotated[float | None, typer.Option(help="Age in years.")]
+MissingForOpt = Annotated[
+    str | None, typer.Option("--missing-for", help="Time since last seen, e.g. 3h, 90min, 1h30.")
+]
+DemOpt = Annotated[Path | None, typer.Option(help="Elevation model (GeoTIFF, any CRS).")]
+LayersOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--layers", help="Vector layer: PATH (features with a 'kind') or KIND=PATH; repeat."
+    ),
+]
+ResolutionOpt = Annotated[float, typer.Option(help="Cell size in metres.")]
+ExtentOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--extent-km", help="Width of the square planning area (default from the profile)."
+    ),
+]
+EcoregionOpt = Annotated[str, typer.Option(help="temperate, dry or urban.")]
+NameOpt = Annotated[str | None, typer.Option(help="Subject's name for titles.")]
+DemoOpt = Annotated[
+    bool,
+    typer.Option("--demo", help="The bundled demo incident: a lost 4-year-old on real terrain."),
+]
+SeedOpt = Annotated[int, typer.Option(help="Random seed of the agent simulation.")]
+MixOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Behaviour mix for the agents, e.g. rw=0.1,rt=0.4,dt=0.5 (default: the category's)."
+    ),
+]
+NightfallOpt = Annotated[
+    str | None, typer.Option(help="Time after last seen when night fell, e.g. 3h (agents).")
+]
+
+#: Progress-bar wording of the planning steps.
+STEP_NAMES = {
+    "grid": "Placing the planning grid",
+    "terrain": "Resampling the elevation model",
+    "layers": "Burning in trails, water and barriers",
+    "profile": "Looking up the lost-person profile",
+    "model": "Computing the map",
+    "write": "Writing the plan directory",
+}
 
 
 def read_layer_options(values: list[str]) -> Layers | None:

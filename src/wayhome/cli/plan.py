@@ -10,7 +10,26 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from wayhome.cli.app import app
-from wayhome.cli.options import available_memory_bytes, parse_weights, resolve_intake
+from wayhome.cli.options import (
+    STEP_NAMES,
+    AgeOpt,
+    CategoryOpt,
+    DemoOpt,
+    DemOpt,
+    EcoregionOpt,
+    ExtentOpt,
+    IppOpt,
+    LayersOpt,
+    MissingForOpt,
+    MixOpt,
+    NameOpt,
+    NightfallOpt,
+    ResolutionOpt,
+    SeedOpt,
+    available_memory_bytes,
+    parse_weights,
+    resolve_intake,
+)
 from wayhome.geo.coords import LonLat, utm_crs_for
 from wayhome.io.plan_dir import PLAN_FILES, write_plan
 from wayhome.plan import MODELS, plan_search
@@ -20,40 +39,15 @@ from wayhome.subject import BehaviourMix, parse_duration_h
 
 __all__ = ["plan"]
 
-_STEPS = {
-    "grid": "Placing the planning grid",
-    "terrain": "Resampling the elevation model",
-    "layers": "Burning in trails, water and barriers",
-    "profile": "Looking up the lost-person profile",
-    "model": "Computing the map",
-    "write": "Writing the plan directory",
-}
-
 
 @app.command()
 def plan(
-    ipp: Annotated[
-        str | None,
-        typer.Option(help="Last-seen point: LAT,LON, UTM ('16S 762345 4051234') or MGRS."),
-    ] = None,
-    category: Annotated[
-        str | None,
-        typer.Option(
-            help="Lost-person category (hiker, child, dementia, ...); 'child' needs --age."
-        ),
-    ] = None,
-    age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
-    missing_for: Annotated[
-        str | None,
-        typer.Option("--missing-for", help="Time since last seen, e.g. 3h, 90min, 1h30."),
-    ] = None,
-    dem: Annotated[Path | None, typer.Option(help="Elevation model (GeoTIFF, any CRS).")] = None,
-    layers: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--layers", help="Vector layer: PATH (features with a 'kind') or KIND=PATH; repeat."
-        ),
-    ] = None,
+    ipp: IppOpt = None,
+    category: CategoryOpt = None,
+    age: AgeOpt = None,
+    missing_for: MissingForOpt = None,
+    dem: DemOpt = None,
+    layers: LayersOpt = None,
     regions: Annotated[
         Path | None,
         typer.Option(
@@ -64,35 +58,19 @@ def plan(
     weights: Annotated[
         str | None, typer.Option(help="Consensus weights, e.g. terrain=2,rings=1,regions=1.")
     ] = None,
-    resolution: Annotated[float, typer.Option(help="Cell size in metres.")] = 30.0,
-    extent_km: Annotated[
-        float | None,
-        typer.Option(
-            "--extent-km", help="Width of the square planning area (default from the profile)."
-        ),
-    ] = None,
-    ecoregion: Annotated[str, typer.Option(help="temperate, dry or urban.")] = "temperate",
-    name: Annotated[str | None, typer.Option(help="Subject's name for the map title.")] = None,
+    resolution: ResolutionOpt = 30.0,
+    extent_km: ExtentOpt = None,
+    ecoregion: EcoregionOpt = "temperate",
+    name: NameOpt = None,
     out: Annotated[Path, typer.Option(help="Plan directory to write.")] = Path("plan"),
-    demo: Annotated[
-        bool,
-        typer.Option(
-            "--demo", help="The bundled demo incident: a lost 4-year-old on real terrain."
-        ),
-    ] = False,
+    demo: DemoOpt = False,
     agents: Annotated[
         int | None,
         typer.Option(help="Agents to simulate (model agents); default: until the map converges."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the agent simulation.")] = 0,
-    nightfall: Annotated[
-        str | None,
-        typer.Option(help="Time after last seen when night fell, e.g. 3h (model agents)."),
-    ] = None,
-    mix: Annotated[
-        str | None,
-        typer.Option(help="Behaviour mix for the agents, e.g. rw=0.1,rt=0.4,dt=0.5."),
-    ] = None,
+    seed: SeedOpt = 0,
+    nightfall: NightfallOpt = None,
+    mix: MixOpt = None,
     max_memory_gb: Annotated[
         float | None,
         typer.Option(
@@ -138,7 +116,7 @@ def plan(
         task = bar.add_task("Starting", total=None)
 
         def progress(step: str) -> None:
-            bar.update(task, description=_STEPS.get(step, step), total=None)
+            bar.update(task, description=STEP_NAMES.get(step, step), total=None)
 
         def agent_progress(done: int, total: int) -> None:
             bar.update(

@@ -17,7 +17,25 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from wayhome.cli.app import app
-from wayhome.cli.options import available_memory_bytes, resolve_intake
+from wayhome.cli.options import (
+    STEP_NAMES,
+    AgeOpt,
+    CategoryOpt,
+    DemoOpt,
+    DemOpt,
+    EcoregionOpt,
+    ExtentOpt,
+    IppOpt,
+    LayersOpt,
+    MissingForOpt,
+    MixOpt,
+    NameOpt,
+    NightfallOpt,
+    ResolutionOpt,
+    SeedOpt,
+    available_memory_bytes,
+    resolve_intake,
+)
 from wayhome.errors import InvalidParameterError, TerrainRequiredError
 from wayhome.io.tracks import track_format, write_tracks
 from wayhome.plan import plan_ground
@@ -34,67 +52,26 @@ __all__ = ["MAX_TRACKS", "simulate"]
 #: Most tracks one run writes: enough to see the spread, few enough to look at.
 MAX_TRACKS = 1000
 
-_STEPS = {
-    "grid": "Placing the planning grid",
-    "terrain": "Resampling the elevation model",
-    "layers": "Burning in trails, water and barriers",
-    "profile": "Looking up the lost-person profile",
-}
-
 
 @app.command()
 def simulate(
-    ipp: Annotated[
-        str | None,
-        typer.Option(help="Last-seen point: LAT,LON, UTM ('16S 762345 4051234') or MGRS."),
-    ] = None,
-    category: Annotated[
-        str | None,
-        typer.Option(
-            help="Lost-person category (hiker, child, dementia, ...); 'child' needs --age."
-        ),
-    ] = None,
-    age: Annotated[float | None, typer.Option(help="Age in years.")] = None,
-    missing_for: Annotated[
-        str | None,
-        typer.Option("--missing-for", help="Time since last seen, e.g. 3h, 90min, 1h30."),
-    ] = None,
-    dem: Annotated[Path | None, typer.Option(help="Elevation model (GeoTIFF, any CRS).")] = None,
-    layers: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--layers", help="Vector layer: PATH (features with a 'kind') or KIND=PATH; repeat."
-        ),
-    ] = None,
-    resolution: Annotated[float, typer.Option(help="Cell size in metres.")] = 30.0,
-    extent_km: Annotated[
-        float | None,
-        typer.Option(
-            "--extent-km", help="Width of the square planning area (default from the profile)."
-        ),
-    ] = None,
-    ecoregion: Annotated[str, typer.Option(help="temperate, dry or urban.")] = "temperate",
-    name: Annotated[str | None, typer.Option(help="Subject's name.")] = None,
-    demo: Annotated[
-        bool,
-        typer.Option(
-            "--demo", help="The bundled demo incident: a lost 4-year-old on real terrain."
-        ),
-    ] = False,
+    ipp: IppOpt = None,
+    category: CategoryOpt = None,
+    age: AgeOpt = None,
+    missing_for: MissingForOpt = None,
+    dem: DemOpt = None,
+    layers: LayersOpt = None,
+    resolution: ResolutionOpt = 30.0,
+    extent_km: ExtentOpt = None,
+    ecoregion: EcoregionOpt = "temperate",
+    name: NameOpt = None,
+    demo: DemoOpt = False,
     tracks: Annotated[
         int, typer.Option("--tracks", help=f"Subjects to trace (1..{MAX_TRACKS}).")
     ] = 20,
-    seed: Annotated[
-        int, typer.Option(help="Random seed; the same agents as plan --model agents --seed.")
-    ] = 0,
-    mix: Annotated[
-        str | None,
-        typer.Option(help="Behaviour mix, e.g. rw=0.1,rt=0.4,dt=0.5 (default: the category's)."),
-    ] = None,
-    nightfall: Annotated[
-        str | None,
-        typer.Option(help="Time after last seen when night fell, e.g. 3h."),
-    ] = None,
+    seed: SeedOpt = 0,
+    mix: MixOpt = None,
+    nightfall: NightfallOpt = None,
     out: Annotated[
         Path, typer.Option(help="Tracks file to write: .geojson (or .json) or .gpx.")
     ] = Path("tracks.geojson"),
@@ -146,7 +123,7 @@ def simulate(
         task = bar.add_task("Starting", total=None)
 
         def progress(step: str) -> None:
-            bar.update(task, description=_STEPS.get(step, step))
+            bar.update(task, description=STEP_NAMES.get(step, step))
 
         ground = plan_ground(
             subject,
