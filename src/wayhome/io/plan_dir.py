@@ -9,6 +9,7 @@ only when every file is written: a failed plan leaves nothing half-written.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ def write_plan(plan: Plan, out_dir: Path | str, *, title: str | None = None) -> 
     )
     n = "" if q.n is None else f" (n {q.n})"
     subtitle = (
-        f"{plan.profile.category.replace('_', ' ')} · ISRID {q.terrain.replace('_', ' ')}{n}: "
+        f"{_category_label(plan.profile.category)} · ISRID {q.terrain.replace('_', ' ')}{n}: "
         f"25/50/75/95 % found within {quartiles} km of the IPP"
     )
     shown_layers = None if plan.layers is None else layers_to_crs(plan.layers, plan.grid.crs)
@@ -79,6 +80,11 @@ def write_plan(plan: Plan, out_dir: Path | str, *, title: str | None = None) -> 
 
 def _default_title(plan: Plan) -> str:
     s = plan.subject
-    who = s.name or s.category.replace("_", " ")
+    who = s.name or _category_label(s.category)
     age = f", {s.age:g} y" if s.age is not None else ""
     return f"Probability of area: {who}{age}, missing {s.missing_for_h:g} h"
+
+
+def _category_label(category: str) -> str:
+    """``child_4_6`` → ``child 4–6``; ``mental_illness`` → ``mental illness``."""
+    return re.sub(r"(\d+)_(\d+)$", r"\1–\2", category).replace("_", " ")

@@ -776,7 +776,7 @@ def _draw_side_panel(fig: Figure, ax: Axes, poa: POA, handles: list[Any], norm: 
     if bar_height >= 0.08:
         cax = fig.add_axes((x0 + 0.005, y - bar_height, 0.018, bar_height))
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colormaps[_HEAT_CMAP]), cax=cax)
-        bar.set_label("probability per km² (log scale)", fontsize=10.5)
+        bar.set_label("chance per hectare (log scale)", fontsize=10.5)
         bar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         bar.ax.yaxis.set_major_formatter(FuncFormatter(_percent))
         bar.ax.yaxis.set_minor_locator(NullLocator())
@@ -784,8 +784,15 @@ def _draw_side_panel(fig: Figure, ax: Axes, poa: POA, handles: list[Any], norm: 
 
 
 def _percent(value: float, _pos: int | None = None) -> str:
-    """A probability as a short percentage (``0.05`` → ``"5 %"``, ``2e-4`` → ``"0.02 %"``)."""
-    return f"{value * 100:.2g} %"
+    """A density per km² as a chance per hectare, in plain percent (no exponents).
+
+    >>> _percent(5.0), _percent(0.2), _percent(0.004)
+    ('5 %', '0.2 %', '0.004 %')
+    """
+    per_ha = value  # 1 per km² = 1 % per hectare
+    if per_ha >= 1.0:
+        return f"{per_ha:.0f} %"
+    return f"{float(f'{per_ha:.1g}'):g} %"
 
 
 def _wrapped_notes(notes: Iterable[str], *, width: int, limit: int) -> Iterator[str]:
