@@ -1,0 +1,1 @@
+"""Who searches where: segments, detection, coverage from tracks, Bayes, clues, allocation."""
