@@ -34,6 +34,16 @@ MODULES = [
     "wayhome.subject",
     "wayhome.io",
     "wayhome.io.tracks",
+    "wayhome.io.gps",
+    "wayhome.search.coverage",
+    "wayhome.search.bayes",
+    "wayhome.search.allocation",
+    "wayhome.io.evidence",
+    "wayhome.search.clues",
+    "wayhome.search.evidence",
+    "wayhome.search.detection",
+    "wayhome.search.segments",
+    "wayhome.io.segments",
 ]
 
 

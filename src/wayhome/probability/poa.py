@@ -134,7 +134,7 @@ def poa_from_weights(
             return POA(grid, w, 1.0, model, notes)
         w[point_mass[0]] = in_area
         return POA(grid, w, rest_of_world, model, notes)
-    cells = w * ((in_area - mass_at_point) / total)
+    cells = (w / total) * (in_area - mass_at_point)  # divide first: no overflow for tiny totals
     if point_mass is not None:
         cells[point_mass[0]] += mass_at_point
     # Remove float drift so the contract holds to the last bit we can.
