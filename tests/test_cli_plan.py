@@ -26,6 +26,9 @@ from clitools import flat, invoke
 from wayhome.io.raster import read_poa_geotiff
 
 PLAN_FILES = {"poa.tif", "regions.geojson", "preview.png", "summary.json"}
+#: What a fresh plan adds for later commands (terrain and layers only when given).
+PLAN_EXTRAS = {"prior.tif", "evidence.json"}
+OPTIONAL = {"terrain.tif", "layers.geojson"}
 LEVELS = [0.25, 0.5, 0.75, 0.95]
 #: The demo DEM's footprint (lon -84.41..-84.08, lat 36.45..36.73), with a margin.
 DEMO_LON = (-84.45, -84.05)
@@ -56,7 +59,8 @@ def assert_refused(code: int, out: str, err: str, out_dir: Path, *expected: str)
 
 def assert_plan_dir(out_dir: Path) -> dict[str, Any]:
     """The four plan files, consistent with each other; returns summary.json."""
-    assert {p.name for p in out_dir.iterdir()} == PLAN_FILES
+    names = {p.name for p in out_dir.iterdir()}
+    assert PLAN_FILES | PLAN_EXTRAS <= names <= PLAN_FILES | PLAN_EXTRAS | OPTIONAL
     summary: dict[str, Any] = json.loads((out_dir / "summary.json").read_text("utf-8"))
     assert {"model", "rest_of_world", "area_km2_for"} <= set(summary)
     row = summary["rest_of_world"]
@@ -186,7 +190,8 @@ def test_existing_out_dir_keeps_unrelated_files(
     (out_dir / "notes.txt").write_text("team 3 briefed\n", encoding="utf-8")
     code, _, err = run_plan(["--demo", "--out", str(out_dir)], monkeypatch, capsys)
     assert code == 0, flat(err)
-    assert {p.name for p in out_dir.iterdir()} == PLAN_FILES | {"notes.txt"}
+    names = {p.name for p in out_dir.iterdir()}
+    assert PLAN_FILES | PLAN_EXTRAS | {"notes.txt"} <= names
     assert (out_dir / "notes.txt").read_text("utf-8") == "team 3 briefed\n"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,7 @@ def render_preview(
     elevation: NDArray[np.floating[Any]] | None,
     ipp_xy: tuple[float, float],
     layers: Layers | None = None,
+    segments: Sequence[tuple[str, BaseGeometry]] | None = None,
     title: str,
     subtitle: str | None = None,
 ) -> None:
@@ -139,6 +140,8 @@ def render_preview(
         The initial planning point in ``poa.grid.crs``; the axes are kilometres from it.
     layers : Layers, optional
         Vector layers already in ``poa.grid.crs`` (reproject them first).
+    segments : sequence of (id, polygon), optional
+        Search segments in ``poa.grid.crs``: outlined and labelled with their ids.
     title : str
         First line of the heading.
     subtitle : str, optional
@@ -173,6 +176,8 @@ def render_preview(
     handles += _draw_regions(ax, frame)
     if layers is not None:
         handles += _draw_layers(ax, frame, layers)
+    if segments:
+        handles += _draw_segments(ax, frame, segments)
     handles.insert(0, _draw_ipp(ax))
     _decorate_axes(ax, frame)
     _draw_heading(fig, poa, title, subtitle)
@@ -487,6 +492,33 @@ def _draw_layers(ax: Axes, frame: _Frame, layers: Layers) -> list[Any]:
             if kind in (LayerKind.PRIVATE, LayerKind.HAZARD):
                 _label_area(ax, frame, feature, geom)
     return [_legend_entry(k) for k in LayerKind if k in drawn]
+
+
+def _draw_segments(
+    ax: Axes, frame: _Frame, segments: Sequence[tuple[str, BaseGeometry]]
+) -> list[Any]:
+    """Segment outlines with their ids at a point inside each."""
+    for seg_id, geometry in segments:
+        geom = frame.to_km(geometry)
+        if geom.is_empty:
+            continue
+        for part in _parts(geom):
+            if isinstance(part, Polygon):
+                x, y = part.exterior.xy
+                ax.plot(x, y, color="#1b3a57", linewidth=0.9, alpha=0.85, zorder=7)
+        at = geom.representative_point()
+        ax.annotate(
+            seg_id,
+            (at.x, at.y),
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            color="#1b3a57",
+            fontweight="bold",
+            zorder=8,
+            path_effects=[Stroke(linewidth=2.5, foreground="white"), Normal()],
+        )
+    return [Line2D([], [], color="#1b3a57", linewidth=0.9, label="search segment (id)")]
 
 
 def _draw_feature(ax: Axes, kind: LayerKind, geom: BaseGeometry) -> None:

@@ -1,0 +1,114 @@
+"""``wayhome debrief``: fold a period's GPS tracks into the map (Bayes) and report PODs."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wayhome.cli.app import app
+from wayhome.cli.segment import OutOpt, PlanOpt
+from wayhome.errors import InvalidParameterError
+from wayhome.io.gps import read_gps_tracks
+from wayhome.io.plan_dir import PlanState, read_plan_dir, write_plan_dir
+from wayhome.search.detection import sweep_width
+from wayhome.search.evidence import EvidenceLog, SearchEvidence, replay
+from wayhome.search.period import segment_report
+
+__all__ = ["debrief", "write_update"]
+
+
+@app.command()
+def debrief(
+    plan: PlanOpt,
+    tracks: Annotated[
+        list[Path], typer.Option("--tracks", help="GPS tracks (GPX, KML, GeoJSON); repeat.")
+    ],
+    resource: Annotated[str, typer.Option(help="Resource type of the team.")] = "ground_grid",
+    searchers: Annotated[int, typer.Option(help="Searchers walking each track.")] = 1,
+    team: Annotated[str | None, typer.Option(help="Team name for the log.")] = None,
+    vegetation: Annotated[str, typer.Option(help="open, medium or dense.")] = "medium",
+    night: Annotated[bool, typer.Option("--night", help="Night-time sweep width.")] = False,
+    out: OutOpt = None,
+) -> None:
+    """Apply searched-and-not-found from GPS tracks: segments' POD and the new map."""
+    console = Console(stderr=True)
+    state = read_plan_dir(plan)
+    if not tracks:
+        raise InvalidParameterError("--tracks: give at least one GPS track file")
+    width = sweep_width(resource, vegetation=vegetation, night=night, team_size=searchers)
+    lines: list[tuple[tuple[float, float], ...]] = []
+    for path in tracks:
+        found, warnings = read_gps_tracks(path)
+        for w in warnings:
+            console.print(f"  warning: {w}", highlight=False)
+        lines += [tuple((float(x), float(y)) for x, y in t.lonlat) for t in found]
+    entry = SearchEvidence(
+        id=_next_id(state.evidence, "S"),
+        time=datetime.now(UTC),
+        team=team,
+        resource=resource,
+        sweep_width_m=width.width_m * searchers,
+        tracks_lonlat=tuple(lines),
+        note=f"{len(lines)} track(s) from {', '.join(p.name for p in tracks)}",
+    )
+    dest = write_update(state, state.evidence.add(entry), out or plan, last=entry)
+    console.print(
+        f"[bold green]debriefed[/] {entry.id}: {len(lines)} track(s), "
+        f"W {entry.sweep_width_m:.0f} m → {dest}",
+        highlight=False,
+    )
+    _print_segments(console, dest)
+
+
+def write_update(
+    state: PlanState, log: EvidenceLog, out: Path, *, last: SearchEvidence | None = None
+) -> Path:
+    """Replay the log from the prior, report per segment, write the plan directory."""
+    before = state.poa
+    after = replay(state.prior, log)
+    props = None
+    if state.segments is not None:
+        props = segment_report(state.segments, state.prior, before, after, log, last=last)
+    summary = dict(state.summary)
+    summary["period"] = int(summary.get("period", 0))
+    new = dataclasses.replace(state, poa=after, evidence=log, segment_props=props, summary=summary)
+    return write_plan_dir(new, out)
+
+
+def _next_id(log: EvidenceLog, prefix: str) -> str:
+    used = {e.id for e in log.entries}
+    n = 1
+    while f"{prefix}{n}" in used:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def _print_segments(console: Console, dest: Path) -> None:
+    import json
+
+    summary = json.loads((dest / "summary.json").read_text(encoding="utf-8"))
+    segs = summary.get("segments")
+    if not segs:
+        return
+    table = Table(title="Segments")
+    for col in ("segment", "POA start", "POA now", "POD last", "POD cumulative"):
+        table.add_column(col)
+    for s in segs:
+        table.add_row(
+            str(s["id"]),
+            _pct(s.get("poa_initial")),
+            _pct(s.get("poa_now")),
+            _pct(s.get("pod_last")),
+            _pct(s.get("pod_cumulative")),
+        )
+    console.print(table)
+
+
+def _pct(v: object) -> str:
+    return "–" if not isinstance(v, int | float) else f"{v:.1%}"
