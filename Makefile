@@ -14,7 +14,7 @@ $(BIN)/wayhome: pyproject.toml
 setup: $(BIN)/wayhome
 
 demo: setup
-	$(BIN)/wayhome plan --demo --out demo-plan
+	WAYHOME=$(BIN)/wayhome scripts/demo_loop.sh demo-plan
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks scripts

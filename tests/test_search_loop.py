@@ -155,3 +155,119 @@ def test_loop_refusals_change_nothing(
     assert needle in flat(err)
     assert "Traceback" not in err
     assert {f.name: f.read_bytes() for f in p0.iterdir() if f.is_file()} == before
+
+
+_BOMB = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<gpx version="1.1" creator="x"><trk><name>&lol2;</name></trk></gpx>
+"""
+_EXTERNAL = """<?xml version="1.0"?>
+<!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<gpx version="1.1" creator="x"><trk><name>&xxe;</name></trk></gpx>
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "needle"),
+    [
+        ("<gpx><trk><trkseg><trkpt lat=", [], "gps tracks"),
+        ("", [], "empty"),
+        (_BOMB, [], "entit"),
+        (_EXTERNAL, [], "entit"),
+        (None, ["--resource", "unicorn"], "ground_grid"),
+    ],
+    ids=["malformed", "empty", "entity bomb", "external entity", "unknown resource"],
+)
+def test_debrief_refuses_bad_tracks(
+    content: str | None,
+    extra: list[str],
+    needle: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    p0 = tmp_path / "p0"
+    _run(
+        [
+            "plan",
+            "--demo",
+            "--model",
+            "rings",
+            "--ipp",
+            "36.541667,-84.28",
+            "--resolution",
+            "60",
+            "--out",
+            str(p0),
+        ],
+        monkeypatch,
+        capsys,
+    )
+    track = tmp_path / "t.gpx"
+    track.write_text(
+        content
+        if content is not None
+        else (
+            '<?xml version="1.0"?><gpx version="1.1" creator="x"><trk><trkseg>'
+            '<trkpt lat="36.5417" lon="-84.2800"/><trkpt lat="36.5427" lon="-84.2800"/>'
+            "</trkseg></trk></gpx>"
+        ),
+        encoding="utf-8",
+    )
+    before = {f.name: f.read_bytes() for f in p0.iterdir() if f.is_file()}
+    code, _, err = invoke(
+        "debrief", ["--plan", str(p0), "--tracks", str(track), *extra], monkeypatch, capsys
+    )
+    assert code == 2, flat(err)
+    assert needle in flat(err).lower() or needle in flat(err)
+    assert "root:" not in err and "Traceback" not in err
+    assert {f.name: f.read_bytes() for f in p0.iterdir() if f.is_file()} == before
+
+
+def test_zero_area_drawn_segment_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p0 = tmp_path / "p0"
+    _run(
+        [
+            "plan",
+            "--demo",
+            "--model",
+            "rings",
+            "--ipp",
+            "36.541667,-84.28",
+            "--resolution",
+            "60",
+            "--out",
+            str(p0),
+        ],
+        monkeypatch,
+        capsys,
+    )
+    drawn = tmp_path / "drawn.geojson"
+    drawn.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "B3"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[-84.28, 36.54], [-84.27, 36.55], [-84.28, 36.54], [-84.28, 36.54]]
+                            ],
+                        },
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, _, err = invoke(
+        "segment", ["--plan", str(p0), "--segments", str(drawn)], monkeypatch, capsys
+    )
+    assert code == 2
+    assert "B3" in flat(err) and "area" in flat(err)
+    assert not (p0 / "segments.geojson").exists()

@@ -120,6 +120,7 @@ def assign(
         "assignments": rows,
     }
     summary = dict(state.summary)
+    summary["period"] = period
     dest = write_plan_dir(
         dataclasses.replace(state, assignments=doc, team_files=files, summary=summary), out or plan
     )
