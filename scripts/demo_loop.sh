@@ -24,6 +24,7 @@ for a in plan["assignments"]:
         print(f"--tracks {sys.argv[1]}/assignments/{a['assignment']}.geojson", end=" ")
 PY
 }
+rm -rf "$P2.tmp"
 cp -r "$P1" "$P2.tmp"
 for res in ground_grid ground_hasty dog_air_scent; do
   args=$(tracks_of "$res")
