@@ -44,6 +44,18 @@ MODULES = [
     "wayhome.search.detection",
     "wayhome.search.segments",
     "wayhome.io.segments",
+    "wayhome.store",
+    "wayhome.store.engine",
+    "wayhome.store.errors",
+    "wayhome.store.incidents",
+    "wayhome.store.models",
+    "wayhome.store.positions",
+    "wayhome.store.roster",
+    "wayhome.api",
+    "wayhome.api.hub",
+    "wayhome.api.problems",
+    "wayhome.api.schemas",
+    "wayhome.api.settings",
 ]
 
 

@@ -24,7 +24,7 @@ err_console = Console(stderr=True)
 
 def _register() -> None:
     # Subcommands register themselves on import; imported here, not at module import.
-    from wayhome.cli import assign, clue, debrief, evaluate, plan, segment, simulate  # noqa: F401
+    from wayhome.cli import assign, clue, debrief, evaluate, plan, segment, serve, simulate  # noqa: F401
 
 
 def main() -> None:

@@ -1,0 +1,50 @@
+"""The app factory: settings in, FastAPI app out; nothing is built at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from wayhome.api.hub import LiveHub
+from wayhome.api.problems import BodyLimitMiddleware, install_problem_handlers
+from wayhome.api.routes import ROUTERS
+from wayhome.api.settings import WayhomeSettings, get_settings
+from wayhome.store import engine_from_url, session_factory, upgrade_database
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
+    """The incident server for ``settings`` (from the environment when not given).
+
+    The database is upgraded to the newest schema when the app starts (its lifespan),
+    and its engine disposed of when it stops.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(upgrade_database, settings.database_url)
+        engine = engine_from_url(settings.database_url)
+        app.state.sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="wayhome incident server",
+        summary="One live operational picture: roster, pairs, positions, activity log.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.hub = LiveHub()
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

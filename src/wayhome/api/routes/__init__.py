@@ -1,0 +1,17 @@
+"""One router per resource; :func:`wayhome.api.app.create_app` includes them all."""
+
+from __future__ import annotations
+
+from wayhome.api.routes import activity, health, incidents, live, members, positions, teams
+
+__all__ = ["ROUTERS"]
+
+ROUTERS = (
+    health.router,
+    incidents.router,
+    members.router,
+    teams.router,
+    positions.router,
+    activity.router,
+    live.router,
+)

@@ -1,0 +1,28 @@
+"""The roster: members of an incident."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from wayhome.api.deps import SessionDep
+from wayhome.api.schemas import MemberCreate, MemberPublic
+from wayhome.store import add_member, list_members
+
+__all__ = ["create", "list_all", "router"]
+
+router = APIRouter(prefix="/incidents/{incident_id}/members", tags=["roster"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(incident_id: int, body: MemberCreate, session: SessionDep) -> MemberPublic:
+    """Put a person on the roster."""
+    member = add_member(
+        session, incident_id=incident_id, name=body.name, needs_protection=body.needs_protection
+    )
+    return MemberPublic.model_validate(member)
+
+
+@router.get("")
+def list_all(incident_id: int, session: SessionDep) -> list[MemberPublic]:
+    """The roster in the order people were added."""
+    return [MemberPublic.model_validate(m) for m in list_members(session, incident_id)]

@@ -1,0 +1,62 @@
+"""Positions from devices: single or batch, idempotent by the device's id; pushed live."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Response, status
+from sqlalchemy.orm import Session
+
+from wayhome.api.deps import HubDep, SessionDep
+from wayhome.api.hub import LiveHub
+from wayhome.api.schemas import (
+    PositionBatchCreate,
+    PositionBatchPublic,
+    PositionCreate,
+    PositionPublic,
+)
+from wayhome.store import PositionReport, last_positions, record_positions
+
+__all__ = ["create", "create_batch", "latest", "router"]
+
+router = APIRouter(prefix="/incidents/{incident_id}/positions", tags=["positions"])
+
+
+def _record_and_publish(
+    session: Session, hub: LiveHub, incident_id: int, bodies: Sequence[PositionCreate]
+) -> PositionBatchPublic:
+    reports = [PositionReport(**body.model_dump()) for body in bodies]
+    recorded = record_positions(session, incident_id=incident_id, reports=reports)
+    out = [PositionPublic.model_validate(r.position) for r in recorded]
+    for r, public in zip(recorded, out, strict=True):
+        if r.created:
+            hub.publish(
+                incident_id, {"type": "position", "position": public.model_dump(mode="json")}
+            )
+    created = sum(r.created for r in recorded)
+    return PositionBatchPublic(created=created, replayed=len(recorded) - created, positions=out)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(
+    incident_id: int, body: PositionCreate, session: SessionDep, hub: HubDep, response: Response
+) -> PositionPublic:
+    """Store one position; a replayed id answers 200 with the stored row."""
+    result = _record_and_publish(session, hub, incident_id, [body])
+    if result.replayed:
+        response.status_code = status.HTTP_200_OK
+    return result.positions[0]
+
+
+@router.post("/batch", status_code=status.HTTP_201_CREATED)
+def create_batch(
+    incident_id: int, body: PositionBatchCreate, session: SessionDep, hub: HubDep
+) -> PositionBatchPublic:
+    """Store a device's queued positions at once; ids already stored are not stored again."""
+    return _record_and_publish(session, hub, incident_id, body.positions)
+
+
+@router.get("/latest")
+def latest(incident_id: int, session: SessionDep) -> list[PositionPublic]:
+    """The newest position of each member who reported one."""
+    return [PositionPublic.model_validate(p) for p in last_positions(session, incident_id)]

@@ -1,0 +1,21 @@
+"""Teams built from pairs; a broken pairing rule is a 422 problem naming the rule."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from wayhome.api.deps import SessionDep
+from wayhome.api.schemas import TeamCreate, TeamPublic
+from wayhome.store import Pair, create_team
+
+__all__ = ["create", "router"]
+
+router = APIRouter(prefix="/incidents/{incident_id}/teams", tags=["teams"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(incident_id: int, body: TeamCreate, session: SessionDep) -> TeamPublic:
+    """Form a team: nobody goes alone; a protected member goes with a named protector."""
+    pairs = [Pair(tuple(p.member_ids), protector_id=p.protector_id) for p in body.pairs]
+    team = create_team(session, incident_id=incident_id, name=body.name, pairs=pairs)
+    return TeamPublic.model_validate(team)

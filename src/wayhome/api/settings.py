@@ -1,0 +1,25 @@
+"""Server settings (pydantic-settings), read from ``WAYHOME_*`` variables at the edge."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["WayhomeSettings", "get_settings"]
+
+
+class WayhomeSettings(BaseSettings):
+    """What the server needs to start; ``WAYHOME_DATABASE_URL`` etc. override the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="WAYHOME_", extra="ignore")
+
+    #: SQLite (embedded, WAL) by default; ``postgresql+psycopg://...`` for a central server.
+    database_url: str = "sqlite:///./wayhome.db"
+    #: Largest request body accepted; larger ones get 413.
+    max_body_bytes: int = 1024 * 1024
+    #: Most positions in one batch.
+    max_batch: int = 1000
+
+
+def get_settings() -> WayhomeSettings:
+    """Settings from the environment, built when called (never at import)."""
+    return WayhomeSettings()

@@ -1,0 +1,197 @@
+"""Roster and teams: members, and teams built from pairs under the rule "nobody goes alone".
+
+The rules, checked before anything is stored:
+
+- ``nobody-goes-alone``: every member of a team is in a pair (or trio) of at least two,
+  and in only one;
+- ``protected-member-needs-protector``: a member who needs protection (a non-searcher, a
+  minor, an injured person) is in a pair that names a protector, who is another member
+  of that pair and does not need protection themself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wayhome.errors import InvalidParameterError
+from wayhome.store.errors import PairRuleError, UnknownRecordError
+from wayhome.store.incidents import get_incident, log_activity
+from wayhome.store.models import Member, Team, TeamMember
+
+__all__ = [
+    "MAX_PAIR_SIZE",
+    "Pair",
+    "add_member",
+    "check_pairs",
+    "create_team",
+    "get_member",
+    "list_members",
+    "team_members",
+]
+
+#: A pair, or a trio when the numbers are odd.
+MAX_PAIR_SIZE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Members who go together; ``protector_id`` names who protects a protected member."""
+
+    member_ids: tuple[int, ...]
+    protector_id: int | None = None
+
+
+def add_member(
+    session: Session,
+    *,
+    incident_id: int,
+    name: str,
+    needs_protection: bool = False,
+    actor: str = "system",
+) -> Member:
+    """Put a person on the incident's roster and log it."""
+    get_incident(session, incident_id)
+    if not name.strip():
+        raise InvalidParameterError("name: give the member's name")
+    member = Member(incident_id=incident_id, name=name.strip(), needs_protection=needs_protection)
+    session.add(member)
+    session.flush()
+    flag = " (needs protection)" if needs_protection else ""
+    log_activity(
+        session,
+        incident_id=incident_id,
+        actor=actor,
+        kind="roster",
+        text=f"member added: {member.name}{flag}",
+    )
+    session.commit()
+    return member
+
+
+def get_member(session: Session, *, incident_id: int, member_id: int) -> Member:
+    """The member ``member_id`` of this incident; :class:`UnknownRecordError` otherwise."""
+    member = session.get(Member, member_id)
+    if member is None or member.incident_id != incident_id:
+        raise UnknownRecordError(f"member {member_id}: not on the roster of incident {incident_id}")
+    return member
+
+
+def list_members(session: Session, incident_id: int) -> Sequence[Member]:
+    """The incident's roster in the order people were added."""
+    get_incident(session, incident_id)
+    query = select(Member).where(Member.incident_id == incident_id).order_by(Member.id)
+    return session.scalars(query).all()
+
+
+def check_pairs(pairs: Sequence[Pair], *, protected: set[int]) -> None:
+    """Raise :class:`PairRuleError` naming the first pairing rule ``pairs`` break.
+
+    ``protected`` holds the ids of members who need protection.
+
+    Examples
+    --------
+    >>> check_pairs([Pair((1, 2)), Pair((3, 4), protector_id=4)], protected={3})
+    >>> check_pairs([Pair((1,))], protected=set())
+    Traceback (most recent call last):
+    ...
+    wayhome.store.errors.PairRuleError: pairs[0]: member 1 would go alone; ...
+    """
+    if not pairs:
+        raise PairRuleError("pairs: a team needs at least one pair", rule="nobody-goes-alone")
+    seen: set[int] = set()
+    for i, pair in enumerate(pairs):
+        ids = pair.member_ids
+        if len(set(ids)) < 2:
+            raise PairRuleError(
+                f"pairs[{i}]: member {ids[0] if ids else '?'} would go alone; "
+                "nobody goes alone: give every member a buddy",
+                rule="nobody-goes-alone",
+            )
+        if len(set(ids)) != len(ids) or len(ids) > MAX_PAIR_SIZE:
+            raise InvalidParameterError(
+                f"pairs[{i}]: {len(ids)} members; a pair has 2 different members (3 at most)"
+            )
+        if twice := seen & set(ids):
+            raise PairRuleError(
+                f"pairs[{i}]: member {min(twice)} is already in another pair; one pair per member",
+                rule="nobody-goes-alone",
+            )
+        seen |= set(ids)
+        _check_protection(i, pair, protected)
+
+
+def _check_protection(i: int, pair: Pair, protected: set[int]) -> None:
+    needing = [m for m in pair.member_ids if m in protected]
+    rule = "protected-member-needs-protector"
+    if pair.protector_id is not None and pair.protector_id not in pair.member_ids:
+        raise PairRuleError(
+            f"pairs[{i}].protector_id: member {pair.protector_id} is not in this pair; "
+            "the protector goes with the member they protect",
+            rule=rule,
+        )
+    if not needing:
+        return
+    if pair.protector_id is None:
+        raise PairRuleError(
+            f"pairs[{i}]: member {needing[0]} needs protection; name a protector "
+            "(protector_id) from the same pair",
+            rule=rule,
+        )
+    if pair.protector_id in protected:
+        raise PairRuleError(
+            f"pairs[{i}].protector_id: member {pair.protector_id} needs protection themself; "
+            "name a searcher as protector",
+            rule=rule,
+        )
+
+
+def create_team(
+    session: Session, *, incident_id: int, name: str, pairs: Sequence[Pair], actor: str = "system"
+) -> Team:
+    """Form a team from ``pairs`` once the pairing rules hold; nothing is stored otherwise."""
+    get_incident(session, incident_id)
+    members = {
+        m: get_member(session, incident_id=incident_id, member_id=m)
+        for pair in pairs
+        for m in pair.member_ids
+    }
+    check_pairs(pairs, protected={m.id for m in members.values() if m.needs_protection})
+    team = Team(incident_id=incident_id, name=name.strip() or "team")
+    session.add(team)
+    session.flush()
+    for index, pair in enumerate(pairs):
+        for member_id in pair.member_ids:
+            protects = _protected_by(member_id, pair, members)
+            session.add(
+                TeamMember(team_id=team.id, member_id=member_id, pair=index, protects_id=protects)
+            )
+    names = "; ".join(" + ".join(members[m].name for m in pair.member_ids) for pair in pairs)
+    log_activity(
+        session,
+        incident_id=incident_id,
+        actor=actor,
+        kind="team",
+        text=f"team {team.name} formed: {names}",
+    )
+    session.commit()
+    return team
+
+
+def _protected_by(member_id: int, pair: Pair, members: dict[int, Member]) -> int | None:
+    if pair.protector_id != member_id:
+        return None
+    return next((m for m in pair.member_ids if members[m].needs_protection), None)
+
+
+def team_members(session: Session, team_id: int) -> Sequence[TeamMember]:
+    """The team's members with their pair index and whom they protect."""
+    query = (
+        select(TeamMember)
+        .where(TeamMember.team_id == team_id)
+        .order_by(TeamMember.pair, TeamMember.id)
+    )
+    return session.scalars(query).all()
