@@ -25,6 +25,7 @@ from wayhome.geo.coords import (
         ("36.58 -84.25", 36.58, -84.25),
         ("36.58N 84.25W", 36.58, -84.25),
         ("42.1S 147.2E", -42.1, 147.2),
+        ("-42.1S -147.2W", -42.1, -147.2),  # sign and letter agree
     ],
 )
 def test_parse_lat_lon(text: str, lat: float, lon: float) -> None:
@@ -54,6 +55,9 @@ def test_parse_utm_and_mgrs_agree() -> None:
         ("somewhere near the lake", "cannot read"),
         ("16S ZZ 123 456", "MGRS"),
         ("61S 500000 4000000", "zone"),
+        ("-36.58N 84.25W", "latitude: -36.58N .*contradicts"),
+        ("36.58N -84.25E", "longitude: -84.25E .*contradicts"),
+        ("36.58S +84.25W", "longitude: \\+84.25W .*contradicts"),
     ],
 )
 def test_bad_locations_name_the_problem(text: str, needle: str | None) -> None:

@@ -55,6 +55,29 @@ def test_enclosed_holes_are_filled_but_outside_stays_unknown() -> None:
     assert np.isnan(t.elevation[0, 0])
 
 
+def test_large_holes_stay_unknown_without_an_interpolated_rim() -> None:
+    # DESIGN: holes <= 10 cells are filled; larger ones are walked as level ground as a
+    # whole. Before the fix, a 10-cell rim of every large hole was interpolated.
+    dem = _plane_dem()
+    z = dem.values.copy()
+    z[60:100, 60:100] = np.nan  # 40 x 40 cells: 20 deep from its edge
+    z[150:154, 150:154] = np.nan  # 4 x 4 cells: filled
+    holed = RasterData(z, dem.transform, dem.crs, "holed")
+    grid = GridSpec.centered_on(
+        403_000.0, 3_797_000.0, crs="EPSG:32611", resolution=30.0, extent_m=5_900.0
+    )
+    t = terrain_from_dem(holed, grid)
+
+    def cell(dem_row: int, dem_col: int) -> tuple[int, int]:
+        return grid.index(400_000.0 + 30.0 * dem_col + 15.0, 3_800_000.0 - 30.0 * dem_row - 15.0)
+
+    assert np.isnan(t.elevation[cell(80, 80)])  # the middle
+    assert np.isnan(t.elevation[cell(63, 80)])  # 3 cells in from the edge: no rim
+    assert np.isnan(t.elevation[cell(80, 96)])
+    assert np.isfinite(t.elevation[cell(152, 152)])  # the small hole is filled
+    assert 0 < t.filled_cells <= 6 * 6
+
+
 def test_slope_of_nan_is_zero_not_a_wall() -> None:
     z = np.full((10, 10), 1000.0, dtype=np.float32)
     z[:, 5:] = np.nan

@@ -120,6 +120,36 @@ def test_atomic_directory_merges_into_existing(tmp_path: Path) -> None:
     assert names(tmp_path) == ["out"]
 
 
+def test_atomic_directory_removes_owned_names_not_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "teams").mkdir(parents=True)
+    (out / "poa.tif").write_text("old poa")
+    (out / "segments.tif").write_text("old segments")
+    (out / "notes.txt").write_text("planner notes")
+    (out / "teams" / "1-T1-A.gpx").write_text("period 1")
+    owned = ("poa.tif", "segments.tif", "teams")
+    with atomic_directory(out, owned=owned) as tmp:
+        (tmp / "poa.tif").write_text("new poa")
+        (tmp / "teams").mkdir()
+        (tmp / "teams" / "2-T1-B.gpx").write_text("period 2")
+    assert names(out) == ["notes.txt", "poa.tif", "teams"]
+    assert (out / "poa.tif").read_text() == "new poa"
+    assert names(out / "teams") == ["2-T1-B.gpx"]  # replaced whole, not merged
+    assert names(tmp_path) == ["out"]
+    with atomic_directory(out, owned=owned) as tmp:
+        (tmp / "poa.tif").write_text("newer poa")
+    assert names(out) == ["notes.txt", "poa.tif"]
+
+
+def test_atomic_directory_failure_keeps_owned_names(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "segments.tif").write_text("old segments")
+    with pytest.raises(WriterFailedError), atomic_directory(out, owned=["segments.tif"]):
+        raise WriterFailedError
+    assert (out / "segments.tif").read_text() == "old segments"
+
+
 def test_atomic_directory_failure_leaves_existing_untouched(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from wayhome.errors import DataFileError, UsageError
+from wayhome.io.assignments import team_files
 from wayhome.io.gps import GpsTrack, read_gps_tracks
 
 GPX_HEAD = (
@@ -47,17 +48,40 @@ GOOD_GPX = gpx(
 
 
 # ---------------------------------------------------------------------------- good files
-def test_gpx_routes_and_segments_kept_separate(tmp_path: Path) -> None:
+def test_gpx_segments_kept_separate_and_routes_skipped(tmp_path: Path) -> None:
     tracks, warnings = read_gps_tracks(write(tmp_path / "t.gpx", GOOD_GPX))
-    assert warnings == ()
-    assert [t.name for t in tracks] == ["Route A", "Team 1 (segment 1)", "Team 1 (segment 2)"]
+    # A route is planned, not walked: it must not count as searched ground.
+    assert len(warnings) == 1 and "'Route A'" in warnings[0] and "planned" in warnings[0]
+    assert [t.name for t in tracks] == ["Team 1 (segment 1)", "Team 1 (segment 2)"]
     assert all(t.source == "t.gpx" for t in tracks)
-    seg1 = tracks[1]
+    seg1 = tracks[0]
     np.testing.assert_allclose(seg1.lonlat[0], [-84.25, 36.50])
     assert seg1.times is not None
     # the +02:00 stamp is 10:02 UTC
     assert seg1.times.tolist()[2].isoformat() == "2024-05-01T10:02:00"
-    assert tracks[0].times is None and tracks[2].times is None
+    assert tracks[1].times is None
+
+
+def test_gpx_with_only_routes_is_refused(tmp_path: Path) -> None:
+    only_route = gpx(
+        '<rte><name>bdry</name><rtept lat="36.50" lon="-84.20"/><rtept lat="36.51" lon="-84.20"/>'
+        "</rte>"
+    )
+    with pytest.raises(DataFileError, match=r"no track .*routes are planned"):
+        read_gps_tracks(write(tmp_path / "r.gpx", only_route))
+
+
+def test_assignment_gpx_counts_only_the_sweep_not_the_boundary(tmp_path: Path) -> None:
+    files = team_files(
+        "1-T1-A",
+        boundary_lonlat=[(-84.2, 36.5), (-84.19, 36.5), (-84.19, 36.51), (-84.2, 36.5)],
+        route_lonlat=[(-84.2, 36.5), (-84.19, 36.505)],
+        properties={},
+    )
+    name = next(n for n in files if n.endswith(".gpx"))
+    tracks, warnings = read_gps_tracks(write(tmp_path / name, files[name]))
+    assert len(tracks) == 1 and tracks[0].n_points == 2
+    assert any("route(s) skipped" in w for w in warnings)
 
 
 def test_kml_linestring_and_gx_track_with_times(tmp_path: Path) -> None:

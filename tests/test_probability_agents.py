@@ -14,12 +14,15 @@ from wayhome.geo.grid import GridSpec
 from wayhome.geo.layers import LayerKind
 from wayhome.geo.terrain import Terrain
 from wayhome.geo.travel import LayerMasks
+from wayhome.probability import agents as agents_module
 from wayhome.probability.agents import (
     AgentSettings,
+    Movement,
     calibrate_budget,
     movement_for,
     poa_agents,
     poa_agents_converged,
+    poa_from_run,
     scene_from_terrain,
     simulate_agents,
     simulate_tracks,
@@ -260,3 +263,120 @@ def test_bad_runs_are_refused(hills: tuple[GridSpec, Terrain, LayerMasks]) -> No
         poa_agents(
             grid, grid.xy(10, 10), profile_for("abduction"), terrain=terrain, missing_for_h=2.0
         )
+
+
+def _flat_scene(extent_m: float = 6_000.0) -> agents_module.Scene:
+    grid = GridSpec.centered_on(
+        500_000.0, 4_000_000.0, crs="EPSG:32616", resolution=30.0, extent_m=extent_m
+    )
+    return scene_from_terrain(grid, grid.xy(*(n // 2 for n in grid.shape)), terrain=None)
+
+
+def _knots(seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """A moving-time budget of exactly ``seconds`` for every agent."""
+    return np.array([0.0, 1.0]), np.log(np.array([seconds, seconds]))
+
+
+STAY_PUT = BehaviourMix(0, 0, 0, 1, 0, 0, source="test: everyone stays put")
+RANDOM_WALK = BehaviourMix(1, 0, 0, 0, 0, 0, source="test: random walk only")
+
+
+@pytest.mark.parametrize(
+    "mix",
+    [
+        STAY_PUT,
+        BehaviourMix(0, 0, 0, 0, 0, 1, source="bt=1"),
+        BehaviourMix(0, 0, 0, 0, 1, 0, source="ve=1"),
+        BehaviourMix(0, 0, 0, 0.5, 0.3, 0.2, source="no walking share"),
+    ],
+    ids=["sp", "bt", "ve", "sp-ve-bt"],
+)
+def test_mix_without_walking_is_refused_not_hung(mix: BehaviourMix) -> None:
+    # Calibration used to loop forever: nobody ever spent a moving-time budget.
+    prof = profile_for("hiker")
+    with pytest.raises(InvalidParameterError, match="mix: random walk, route travel"):
+        calibrate_budget(prof, mix, movement_for("hiker"))
+    with pytest.raises(InvalidParameterError, match="mix"):
+        simulate_agents(_flat_scene(), prof, missing_for_h=None, mix=mix)
+
+
+@pytest.mark.parametrize("missing_for_h", [None, 2.0])
+def test_kernel_loop_is_capped(missing_for_h: float | None) -> None:
+    # Stay-put dwells of 0 s never advance the clock: without the step cap this hangs.
+    run = simulate_agents(
+        _flat_scene(),
+        profile_for("hiker"),
+        missing_for_h=missing_for_h,
+        mix=STAY_PUT,
+        movement=Movement(stay_put_dwell_s=0.0),
+        settings=AgentSettings(n_agents=2, smoothing_m=0.0),
+        knots=_knots(600.0),
+    )
+    assert run.counts.sum() == 2 and run.steps == 0
+
+
+def test_time_weighted_counts_are_agents_and_keep_the_time_after_the_walk() -> None:
+    # Budgets of 10 min in 3 h: the time after the walk used to be lost (and counts were
+    # milliseconds, compared with an agent count by the adaptive smoothing).
+    scene = _flat_scene()
+    n = 500
+    run = simulate_agents(
+        scene,
+        profile_for("hiker"),
+        missing_for_h=3.0,
+        mix=RANDOM_WALK,
+        settings=AgentSettings(n_agents=n, seed=1, time_weighted=True),
+        knots=_knots(600.0),
+    )
+    assert run.left_map == 0
+    assert run.counts.sum() == pytest.approx(n, rel=1e-5)
+    assert run.counts[scene.start] < 0.2 * n  # they did walk away from the IPP
+
+
+def test_time_weighted_map_of_agents_that_never_move_is_the_end_map() -> None:
+    scene = _flat_scene()
+    maps = []
+    for tw in (False, True):
+        run = simulate_agents(
+            scene,
+            profile_for("hiker"),
+            missing_for_h=2.0,
+            mix=STAY_PUT,
+            settings=AgentSettings(n_agents=50, time_weighted=tw),
+            knots=_knots(600.0),
+        )
+        maps.append(poa_from_run(run, scene, smoothing_m=45.0))
+    np.testing.assert_allclose(maps[1].cells, maps[0].cells, atol=1e-9)
+
+
+def test_time_weighted_needs_a_time_missing() -> None:
+    with pytest.raises(InvalidParameterError, match="missing-for: a time-weighted map"):
+        simulate_agents(
+            _flat_scene(),
+            profile_for("hiker"),
+            missing_for_h=None,
+            settings=AgentSettings(n_agents=10, time_weighted=True),
+            knots=_knots(600.0),
+        )
+
+
+def test_every_night_falls_not_only_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20 h of walking in 60 h, sheltering every night (1-13 h, 25-37 h, 49-61 h): no
+    # agent may walk at night; before, only the first night was simulated.
+    monkeypatch.setattr(agents_module, "calibrate_budget", lambda *a: _knots(20 * 3600.0))
+    scene = _flat_scene(extent_m=12_000.0)
+    tracks = simulate_tracks(
+        scene,
+        profile_for("hiker"),
+        missing_for_h=60.0,
+        n=10,
+        seed=5,
+        mix=RANDOM_WALK,
+        movement=Movement(night_speed=0.0, stay_put_tau_h=1_000.0),
+        night_start_h=1.0,
+    )
+    t = np.concatenate([tr.t_s[1:] for tr in tracks]) / 3600.0
+    phase = (t - 1.0) % 24.0
+    at_night = (t > 1.0) & (phase > 0.1) & (phase < 12.0)  # 0.1 h: a step begun at dusk
+    assert not at_night.any(), np.sort(t[at_night])[:5]
+    assert (t > 37.0).sum() > 100  # they walk on the third day

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wayhome.errors import InvalidParameterError
 from wayhome.geo.grid import GridSpec
 from wayhome.geo.layers import LayerKind
 from wayhome.geo.terrain import Terrain
@@ -162,6 +163,45 @@ def test_drawn_regions_sum_to_one(shares: list[float]) -> None:
     poa = poa_from_regions(grid, regions)
     _assert_contract(poa)
     assert poa.rest_of_world == pytest.approx(1.0 - sum(shares), abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["small box", "point"])
+def test_small_drawn_region_keeps_its_share(kind: str) -> None:
+    # A region covering no cell centre used to hand its share to the rest of world.
+    from shapely.geometry import Point, box
+
+    grid = _grid(res=100.0)
+    x, y = grid.xy(40, 40)
+    geom = box(x + 5, y + 5, x + 45, y + 45) if kind == "small box" else Point(x + 20, y - 20)
+    poa = poa_from_regions(grid, [DrawnRegion(geom, 0.3, "culvert")])
+    _assert_contract(poa)
+    assert poa.rest_of_world == pytest.approx(0.7, abs=1e-9)
+    assert float(poa.cells[39:42, 39:42].sum()) == pytest.approx(0.3, abs=1e-9)
+
+
+def test_region_off_the_map_stays_in_rest_of_world() -> None:
+    from shapely.geometry import box
+
+    grid = _grid(res=100.0)
+    x0, y0, _, _ = grid.bounds
+    poa = poa_from_regions(grid, [DrawnRegion(box(x0 - 500, y0 - 500, x0 - 10, y0 - 10), 0.4)])
+    assert poa.rest_of_world == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("lake_m", [0.0, 150.0], ids=["ipp-cell", "whole-ipp-disk"])
+def test_impassable_ipp_without_dem_is_refused(lake_m: float) -> None:
+    # Without a DEM the IPP point mass used to vanish silently (0/0) when the disk around
+    # the IPP was impassable; now both paths refuse an IPP on an impassable cell.
+    grid = _grid(res=50.0, extent=4_000.0)
+    ipp = grid.xy(40, 40)
+    water = grid.distance_from(*ipp) <= max(lake_m, 1.0)
+    masks = LayerMasks(grid, {LayerKind.WATER: water})
+    prof = profile_for("hiker")
+    with pytest.raises(InvalidParameterError, match=r"ipp: .*impassable"):
+        poa_terrain(grid, ipp, prof, terrain=None, masks=masks, allow_flat=True)
+    flat = Terrain(grid, np.full(grid.shape, 500.0, dtype=np.float32))
+    with pytest.raises(InvalidParameterError, match=r"ipp: .*impassable"):
+        poa_terrain(grid, ipp, prof, terrain=flat, masks=masks)
 
 
 def test_region_levels_are_nested() -> None:

@@ -119,6 +119,22 @@ def test_a_false_clue_changes_nothing_in_the_limit(index: int, confidence: float
     assert float(cells.max()) <= 1.0
 
 
+@pytest.mark.parametrize(
+    "polygon",
+    [
+        ((-179.0, 0.0), (-170.0, 0.0), (-175.0, 10.0)),  # projects to infinity in UTM 11
+        ((100.0, 0.0), (110.0, 0.0), (105.0, 10.0)),  # finite but far away
+    ],
+    ids=["projects-to-inf", "far-away"],
+)
+def test_a_cleared_polygon_far_from_the_map_is_outside_the_map(
+    polygon: tuple[tuple[float, float], ...],
+) -> None:
+    clue = NegativeClue(polygon=polygon, time=T0, pod=0.7)
+    with pytest.raises(InvalidParameterError, match="outside the map"):
+        likelihood(clue, GRID)
+
+
 def test_negative_clue_likelihood_is_one_minus_pod_inside() -> None:
     clue = NegativeClue(
         polygon=_corner_polygon(GRID, slice(5, 15), slice(10, 20)), time=T0, pod=0.7

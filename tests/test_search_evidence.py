@@ -347,10 +347,25 @@ def _without(field: str, index: int) -> str:
     return json.dumps(doc)
 
 
+def _with_literal(index: int, field: str, literal: str) -> str:
+    """The document with ``field`` of entry ``index`` written as the raw JSON ``literal``."""
+    doc = _document()
+    entries = doc["entries"]
+    assert isinstance(entries, list)
+    entries[index][field] = "__LITERAL__"
+    return json.dumps(doc).replace('"__LITERAL__"', literal)
+
+
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [
         ("{not json", r"not valid JSON"),
+        (_with_literal(0, "sweep_width_m", "1e400"), r"'sweep_width_m' must be a finite number"),
+        (_with_literal(0, "sweep_width_m", "NaN"), r"'sweep_width_m' must be a finite number"),
+        (
+            _with_literal(0, "tracks_lonlat", "[[[1e400, 34.0], [-117.0, 34.0]]]"),
+            r"'tracks_lonlat' has \[inf, 34.0\] where a \[lon, lat\] pair of finite numbers",
+        ),
         ('{"version": 2, "entries": []}', r"field 'version' is 2"),
         (_without("time", 1), r"entry 1 \('c-item'\), field 'clue': field 'time' is missing"),
         (_without("sweep_width_m", 0), r"entry 0: field 'sweep_width_m' is missing"),
@@ -405,6 +420,9 @@ def _without(field: str, index: int) -> str:
     ],
     ids=[
         "not-json",
+        "huge-width",
+        "nan-width",
+        "huge-coordinate",
         "version",
         "clue-time",
         "search-width",

@@ -317,6 +317,21 @@ def test_planner_polygons_tile_with_a_remainder() -> None:
     assert plain.ids == ("N",) and int((plain.labels < 0).sum()) == 200
 
 
+def test_the_remainder_of_drawn_segments_leaves_out_water() -> None:
+    grid = _grid(20, 20)
+    poa = poa_from_weights(grid, np.ones(grid.shape), rest_of_world=0.0, model="flat")
+    water = np.zeros(grid.shape, dtype=np.bool_)
+    water[10:20, 15:20] = True  # a lake in the undrawn south-east
+    water[0:2, 0:2] = True  # a pond inside a drawn segment
+    masks = LayerMasks(grid, {LayerKind.WATER: water})
+    drawn = [("N", _square(grid, 0, 0, 10, 20)), ("SW", _square(grid, 10, 0, 20, 10))]
+    seg = segments_from_polygons(grid, drawn, poa=poa, level=1.0, masks=masks)
+    rest = seg.labels == seg.ids.index(REMAINDER_ID)
+    assert rest.sum() == 100 - 50  # the SE quarter without its lake
+    assert not (rest & water).any()
+    assert seg.labels[0, 0] == 0  # drawn segments keep every cell they hold
+
+
 def test_overlapping_polygons_the_earlier_wins_with_a_note() -> None:
     grid = _grid(10, 10)
     seg = segments_from_polygons(

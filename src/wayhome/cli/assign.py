@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,10 +55,10 @@ def assign(
         raise InvalidParameterError(
             f"--plan: '{plan}' has no segments yet; run 'wayhome segment --plan {plan}' first"
         )
+    if hours is not None and not (math.isfinite(hours) and hours >= 0):
+        raise InvalidParameterError(f"--hours: must be a number of hours >= 0, got {hours}")
     roster = _roster(teams, demo_teams)
     period_h, specs = specs_from_json(roster)
-    if hours is not None and hours < 0:
-        raise InvalidParameterError(f"--hours: must be >= 0, got {hours}")
     cap = hours if hours is not None else period_h
     if cap is not None:
         specs = [dataclasses.replace(s, hours=min(s.hours, cap)) for s in specs]
@@ -65,7 +66,9 @@ def assign(
     team_list = teams_from_specs(specs, vegetation=vegetation, night=night, position_xy=start_xy)
     targets = targets_from_segments(state.segments, state.poa, layers=state.layers)
     result = assign_teams(team_list, targets, solver=solver)
-    period = int(state.summary.get("period", 0)) + 1
+    # The period being planned follows the last debriefed one, so assigning again
+    # re-plans the same period instead of skipping ahead.
+    period = int(state.summary.get("debriefed_period", 0)) + 1
     polys = dict(zip(state.segments.ids, state.segments.polygons(), strict=True))
     by_team = {t.id: t for t in team_list}
     members = {s.id: list(s.members) for s in specs}
@@ -173,8 +176,14 @@ def _roster(path: Path | None, demo: bool) -> dict[str, Any]:
     if path is None:
         raise InvalidParameterError("--teams: give a roster JSON file, or --demo-teams")
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataFileError(f"--teams: no such file '{path}'") from None
     except (OSError, ValueError) as exc:
         raise DataFileError(f"--teams: '{path}' is not a roster JSON file ({exc})") from None
+    if not isinstance(doc, dict):
+        raise DataFileError(
+            f"--teams: '{path}' must hold a JSON object with a 'teams' list, got "
+            f"{type(doc).__name__}; see the demo teams.json"
+        )
+    return doc

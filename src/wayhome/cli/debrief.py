@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +17,7 @@ from wayhome.cli.segment import OutOpt, PlanOpt
 from wayhome.errors import InvalidParameterError
 from wayhome.io.gps import read_gps_tracks
 from wayhome.io.plan_dir import PlanState, read_plan_dir, write_plan_dir
+from wayhome.search.coverage import tracks_to_grid_xy
 from wayhome.search.detection import sweep_width
 from wayhome.search.evidence import EvidenceLog, SearchEvidence, replay
 from wayhome.search.period import segment_report
@@ -48,6 +50,14 @@ def debrief(
         for w in warnings:
             console.print(f"  warning: {w}", highlight=False)
         lines += [tuple((float(x), float(y)) for x, y in t.lonlat) for t in found]
+    xy, on_map = tracks_to_grid_xy([np.asarray(t, dtype=np.float64) for t in lines], state.grid)
+    for w in on_map:
+        console.print(f"  warning: {w}", highlight=False)
+    if not any(len(t) for t in xy):
+        raise InvalidParameterError(
+            f"--tracks: no track reaches the map of '{plan}' (all {len(lines)} lie outside "
+            f"it); check that these are this incident's tracks in longitude/latitude"
+        )
     entry = SearchEvidence(
         id=_next_id(state.evidence, "S"),
         time=datetime.now(UTC),
@@ -57,6 +67,9 @@ def debrief(
         tracks_lonlat=tuple(lines),
         note=f"{len(lines)} track(s) from {', '.join(p.name for p in tracks)}",
     )
+    # These tracks belong to the period last assigned; the next assign plans the one after.
+    summary = {**state.summary, "debriefed_period": int(state.summary.get("period", 0))}
+    state = dataclasses.replace(state, summary=summary)
     dest = write_update(state, state.evidence.add(entry), out or plan, last=entry)
     console.print(
         f"[bold green]debriefed[/] {entry.id}: {len(lines)} track(s), "

@@ -37,11 +37,13 @@ def segment(
     """Cut the search area into segments along trails, streams and ridges."""
     console = Console(stderr=True)
     state = read_plan_dir(plan)
+    masks = masks_from_layers(state.layers, state.grid) if state.layers is not None else None
     if drawn is not None:
-        segs = segments_from_polygons(state.grid, read_segments(drawn, state.grid), poa=state.poa)
+        segs = segments_from_polygons(
+            state.grid, read_segments(drawn, state.grid), poa=state.poa, masks=masks
+        )
     else:
         terrain = None if state.elevation is None else Terrain(state.grid, state.elevation)
-        masks = masks_from_layers(state.layers, state.grid) if state.layers is not None else None
         segs = segments_from_plan(
             state.grid,
             poa=state.poa,
@@ -50,9 +52,11 @@ def segment(
             target_km2=target_km2,
             ipp_xy=state.ipp_xy,
         )
-    dest = write_plan_dir(
-        dataclasses.replace(state, segments=segs, segment_props=None), out or plan
+    # New segments make the assignments (made on the old ones) stale: they are dropped.
+    new = dataclasses.replace(
+        state, segments=segs, segment_props=None, assignments=None, team_files=None
     )
+    dest = write_plan_dir(new, out or plan)
     seg_poa = segs.poa(state.poa)
     console.print(
         f"[bold green]{len(segs.ids)} segments[/] written to {dest}/segments.geojson; "

@@ -100,12 +100,14 @@ def parse_location(text: str) -> LonLat:
     m = _LATLON.match(text)
     if m:
         lat, lat_h, lon, lon_h = float(m[1]), m[2], float(m[3]), m[4]
+        if (lat_h and lat_h.upper() in "EW") or (lon_h and lon_h.upper() in "NS"):
+            raise InvalidLocationError(f"location: {text!r} has N/S and E/W mixed up; {_SWAP_HINT}")
+        _check_hemisphere_sign("latitude", m[1], lat_h, text)
+        _check_hemisphere_sign("longitude", m[3], lon_h, text)
         if lat_h and lat_h.upper() == "S":
             lat = -abs(lat)
         if lon_h and lon_h.upper() == "W":
             lon = -abs(lon)
-        if (lat_h and lat_h.upper() in "EW") or (lon_h and lon_h.upper() in "NS"):
-            raise InvalidLocationError(f"location: {text!r} has N/S and E/W mixed up; {_SWAP_HINT}")
         if abs(lat) > 90.0 and abs(lon) <= 90.0:
             raise InvalidLocationError(
                 f"latitude: {lat} is outside -90..90; latitude and longitude look swapped "
@@ -132,6 +134,18 @@ def parse_location(text: str) -> LonLat:
         f"location: cannot read {text!r}; {_SWAP_HINT}, or UTM like '16S 762345 4051234', "
         f"or MGRS like '16SGF5078443054'"
     )
+
+
+def _check_hemisphere_sign(name: str, number: str, letter: str | None, text: str) -> None:
+    """Refuse a sign that contradicts the hemisphere letter (``-36.58N``, ``+84.25W``)."""
+    if not letter or number[0] not in "+-":
+        return
+    negative_letter = letter.upper() in "SW"
+    if (number[0] == "-") != negative_letter:
+        raise InvalidLocationError(
+            f"{name}: {number}{letter} has a sign that contradicts its hemisphere letter "
+            f"in {text!r}; drop the sign and let the letter say it, e.g. 36.58N 84.25W"
+        )
 
 
 def utm_crs_for(point: LonLat) -> str:

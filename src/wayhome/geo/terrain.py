@@ -31,7 +31,7 @@ __all__ = [
     "terrain_from_dem",
 ]
 
-#: Holes no wider than this many cells (from their edge) are filled by interpolation.
+#: Holes whose deepest cell is at most this many cells from their edge are filled.
 _FILL_MAX_CELLS = 10.0
 
 
@@ -132,9 +132,9 @@ def terrain_from_dem(
 ) -> Terrain:
     """Resample an elevation model onto the planning grid.
 
-    Bilinear resampling by default (cubic is available); holes up to ten cells wide are
-    filled by inverse-distance interpolation (GDAL FillNodata); larger unknown areas
-    stay NaN.
+    Bilinear resampling by default (cubic is available); enclosed holes whose deepest cell
+    is at most ten cells from known data are filled by inverse-distance interpolation
+    (GDAL FillNodata); larger unknown areas stay NaN as a whole.
 
     Raises
     ------
@@ -164,29 +164,34 @@ def terrain_from_dem(
         )
     filled = 0
     if not known.all():
-        # fillnodata interpolates into every hole within max_search_distance of data;
-        # keep only what fills genuine holes (not the area outside the DEM's footprint).
-        max_dist = _FILL_MAX_CELLS
-        candidate = fillnodata(
-            out.copy(),
-            mask=known.astype(np.uint8),
-            max_search_distance=max_dist,
-            smoothing_iterations=0,
-        )
-        holes = _enclosed_holes(known)
-        newly = holes & np.isfinite(candidate)
-        out[newly] = candidate[newly]
-        filled = int(newly.sum())
+        # Only enclosed holes no deeper than _FILL_MAX_CELLS (from their edge) are filled;
+        # larger holes stay unknown as a whole (walked as level ground), with no
+        # interpolated rim, and the area outside the DEM's footprint is never filled.
+        holes = _small_enclosed_holes(known, _FILL_MAX_CELLS)
+        if holes.any():
+            candidate = fillnodata(
+                out.copy(),
+                mask=known.astype(np.uint8),
+                max_search_distance=_FILL_MAX_CELLS + 1.0,
+                smoothing_iterations=0,
+            )
+            newly = holes & np.isfinite(candidate)
+            out[newly] = candidate[newly]
+            filled = int(newly.sum())
     return Terrain(grid=grid, elevation=out, filled_cells=filled)
 
 
-def _enclosed_holes(known: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Unknown cells not connected to the grid's border through other unknown cells."""
+def _small_enclosed_holes(known: NDArray[np.bool_], max_cells: float) -> NDArray[np.bool_]:
+    """Unknown cells of holes that do not touch the grid's border (through other unknown
+    cells) and whose deepest cell is at most ``max_cells`` from known data."""
     from scipy import ndimage  # local: keeps import of geo.terrain light
 
     labels, n = ndimage.label(~known)
     if n == 0:
         return np.zeros_like(known)
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    touching = np.isin(labels, border[border > 0])
-    return (labels > 0) & ~touching
+    depth = ndimage.distance_transform_edt(~known)
+    ids = np.arange(1, n + 1)
+    deepest = np.asarray(ndimage.maximum(depth, labels=labels, index=ids), dtype=np.float64)
+    small = ids[(deepest <= max_cells) & ~np.isin(ids, border)]
+    return np.isin(labels, small)

@@ -24,7 +24,7 @@ import glob
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -177,14 +177,21 @@ def _create_temp_dir(target: Path) -> Path:
     raise DataFileError(f"output: could not create a temporary directory beside '{target}'")
 
 
-def _merge_into(src: Path, dest: Path) -> None:
-    """Move every file under ``src`` into ``dest``, replacing files of the same name."""
+def _merge_into(src: Path, dest: Path, whole: Collection[str] = ()) -> None:
+    """Move every file under ``src`` into ``dest``, replacing files of the same name.
+
+    A directory named in ``whole`` replaces the directory of that name as a whole
+    instead of being merged into it.
+    """
     dest.mkdir(exist_ok=True)
     for entry in sorted(src.iterdir()):
         to = dest / entry.name
         if entry.is_dir() and not entry.is_symlink():
             if to.is_dir() and not to.is_symlink():
-                _merge_into(entry, to)
+                if entry.name in whole:
+                    _swap_directory(entry, to)
+                else:
+                    _merge_into(entry, to)
                 continue
             if to.exists() or to.is_symlink():
                 raise DataFileError(
@@ -199,15 +206,38 @@ def _merge_into(src: Path, dest: Path) -> None:
         entry.replace(to)
 
 
+def _swap_directory(new: Path, old: Path) -> None:
+    """Put the directory ``new`` where ``old`` is; the old one is deleted afterwards."""
+    trash = _temp_name(old, ".old")
+    old.replace(trash)
+    new.replace(old)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _remove_stale(target: Path, owned: Collection[str], written: Collection[str]) -> None:
+    """Remove the entries of ``target`` named in ``owned`` that are not in ``written``."""
+    for name in sorted(set(owned) - set(written)):
+        stale = target / name
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale)
+        elif stale.exists() or stale.is_symlink():
+            stale.unlink()
+
+
 @contextmanager
-def atomic_directory(path: Path | str) -> Iterator[Path]:
+def atomic_directory(path: Path | str, *, owned: Collection[str] = ()) -> Iterator[Path]:
     """Build a whole output directory beside ``path``; move it in when the block succeeds.
 
     Parameters
     ----------
     path : Path or str
         The output directory. It is created (with its parents) if missing; files already
-        in it that the block does not write are kept.
+        in it that the block does not write are kept, unless named in ``owned``.
+    owned : collection of str, optional
+        Top-level names (files or directories) this writer is responsible for. Those
+        the block did not write this time are removed from ``path`` once the new files
+        are in place, so a stale file of an earlier run cannot be read with the new
+        ones; an owned directory the block wrote replaces the old one as a whole.
 
     Yields
     ------
@@ -223,8 +253,9 @@ def atomic_directory(path: Path | str) -> Iterator[Path]:
     -----
     On success, a missing ``path`` is created by renaming the temporary directory (one
     atomic step); an existing ``path`` receives each file by :func:`os.replace`, so each
-    file is replaced whole, and files with other names stay. On any exception in the
-    block the temporary directory is deleted and nothing in ``path`` changes.
+    file is replaced whole, and files with other names stay (owned ones excepted). On any
+    exception in the block the temporary directory is deleted and nothing in ``path``
+    changes.
     """
     target = Path(path)
     if target.exists() and not target.is_dir():
@@ -234,7 +265,9 @@ def atomic_directory(path: Path | str) -> Iterator[Path]:
     try:
         yield tmp
         if target.is_dir():
-            _merge_into(tmp, target)
+            written = [entry.name for entry in tmp.iterdir()]
+            _merge_into(tmp, target, whole=owned)
+            _remove_stale(target, owned, written)
         else:
             tmp.replace(target)
     finally:

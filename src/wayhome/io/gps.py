@@ -103,7 +103,8 @@ def read_gps_tracks(path: Path | str) -> tuple[tuple[GpsTrack, ...], tuple[str, 
     Parameters
     ----------
     path : Path or str
-        ``.gpx`` (tracks and routes; each ``<trkseg>`` becomes its own track), ``.kml``
+        ``.gpx`` (tracks; each ``<trkseg>`` becomes its own track; ``<rte>`` routes are
+        planned, not walked, and are skipped with a warning), ``.kml``
         (Placemarks with LineString, gx:Track with ``<when>`` times, MultiGeometry,
         gx:MultiTrack; each line its own track) or ``.geojson``/``.json`` (LineString and
         MultiLineString features, each part its own track; times from a ``times`` or
@@ -113,7 +114,7 @@ def read_gps_tracks(path: Path | str) -> tuple[tuple[GpsTrack, ...], tuple[str, 
     Returns
     -------
     tracks : tuple of GpsTrack
-        In file order (GPX: routes, then tracks), each with at least two points.
+        In file order, each with at least two points.
     warnings : tuple of str
         What was dropped or skipped, naming the track: time stamps out of order (set to
         ``NaT``; the path keeps the file's point order), tracks of fewer than two
@@ -153,9 +154,11 @@ def read_gps_tracks(path: Path | str) -> tuple[tuple[GpsTrack, ...], tuple[str, 
             f"'{p.name}': {short} track(s) with fewer than two points skipped (no path to count)"
         )
     if not tracks:
+        routes = " (GPX <rte> routes are planned, not walked, and do not count)"
         raise DataFileError(
-            f"gps tracks: '{p.name}' holds no track with two or more points; export the "
-            f"team's track (not only waypoints) from the GPS and try again"
+            f"gps tracks: '{p.name}' holds no track with two or more points"
+            f"{routes if suffix == '.gpx' else ''}; export the team's track (not only "
+            f"waypoints or routes) from the GPS and try again"
         )
     return tuple(tracks), tuple(warnings)
 
@@ -299,10 +302,15 @@ def _read_gpx(data: bytes, source: str) -> tuple[list[_RawTrack], list[str]]:
             f"gps tracks: '{source}' is not a readable GPX file ({exc}); export it again"
         ) from None
     raw: list[_RawTrack] = []
-    for route in gpx.routes:
-        pts = [(pt.longitude, pt.latitude) for pt in route.points]
-        label = _label(route.name, f"route {len(raw) + 1}")
-        raw.append(_RawTrack(route.name, pts, [pt.time for pt in route.points], label))
+    warnings: list[str] = []
+    if gpx.routes:
+        # A route is a plan (where to go), not a record of where anyone walked; wayhome's
+        # own assignment GPX stores the segment boundary as one.
+        names = ", ".join(_label(r.name, f"route {i}") for i, r in enumerate(gpx.routes, start=1))
+        warnings.append(
+            f"'{source}': {len(gpx.routes)} route(s) skipped ({names}): a GPX <rte> is a "
+            f"planned route, not a walked track; only <trk> tracks count as searched"
+        )
     for t, track in enumerate(gpx.tracks, start=1):
         segments = track.segments
         for i, seg in enumerate(segments, start=1):
@@ -310,7 +318,7 @@ def _read_gpx(data: bytes, source: str) -> tuple[list[_RawTrack], list[str]]:
             name = _part_name(track.name, i, len(segments), "segment")
             label = _label(name, _part_where(f"track {t}", i, len(segments), "segment"))
             raw.append(_RawTrack(name, pts, [pt.time for pt in seg.points], label))
-    return raw, []
+    return raw, warnings
 
 
 def _read_kml(data: bytes, source: str) -> tuple[list[_RawTrack], list[str]]:

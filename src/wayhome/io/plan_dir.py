@@ -10,7 +10,11 @@ index per cell; ids in its tags) and ``segments.geojson``; after ``wayhome assig
 ``assignments.json`` and ``assignments/`` (per team GPX, KML and GeoJSON).
 
 A directory is built beside the target and moved in only when every file is written: a
-failed command leaves nothing half-written.
+failed command leaves nothing half-written. The files above are owned by the plan: one
+that a write did not produce this time (the segments of an earlier map, the terrain of an
+earlier DEM plan, last period's team files) is removed once the new files are in place,
+so no later command can combine an old file with a new map. Other files (a planner's
+notes) stay.
 """
 
 from __future__ import annotations
@@ -23,13 +27,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from affine import Affine
 from numpy.typing import NDArray
+from rasterio.crs import CRS
+from rasterio.errors import CRSError
 from shapely.geometry import mapping
 
 from wayhome.errors import DataFileError
 from wayhome.geo.coords import geometry_to_crs
 from wayhome.geo.grid import GridSpec
 from wayhome.geo.layers import Layers
+from wayhome.geo.terrain import Terrain
 from wayhome.geo.travel import layers_to_crs
 from wayhome.io.atomic import atomic_directory
 from wayhome.io.evidence import read_evidence, write_evidence
@@ -39,13 +47,27 @@ from wayhome.io.vector import read_layers, write_geojson
 from wayhome.plan import Plan
 from wayhome.probability.poa import POA
 from wayhome.probability.regions import regions_from_poa
-from wayhome.search.evidence import EvidenceLog
+from wayhome.search.evidence import EvidenceLog, SearchEvidence
+from wayhome.search.period import segment_report
 from wayhome.search.segments import Segments, segments_to_features
 
 __all__ = ["PLAN_FILES", "PlanState", "plan_state", "read_plan_dir", "write_plan", "write_plan_dir"]
 
 #: The four files every plan directory has; a stable interface for later commands.
 PLAN_FILES = ("poa.tif", "regions.geojson", "preview.png", "summary.json")
+
+#: Every name :func:`write_plan_dir` is responsible for; the ones it does not write are removed.
+_OWNED = (
+    *PLAN_FILES,
+    "prior.tif",
+    "evidence.json",
+    "terrain.tif",
+    "layers.geojson",
+    "segments.tif",
+    "segments.geojson",
+    "assignments.json",
+    "assignments",
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -116,8 +138,15 @@ def write_plan_dir(state: PlanState, out_dir: Path | str) -> Path:
     ]
     shown_layers = None if state.layers is None else layers_to_crs(state.layers, state.grid.crs)
     seg_shapes = None
+    segment_props = state.segment_props
     if state.segments is not None:
         seg_shapes = list(zip(state.segments.ids, state.segments.polygons(), strict=True))
+        if segment_props is None and _has_search(state.evidence):
+            # Keep the debrief's per-segment report (POA at the start, cumulative POD):
+            # it is recomputed from the prior and the log, so no write loses it.
+            segment_props = segment_report(
+                state.segments, state.prior, state.poa, state.poa, state.evidence
+            )
     summary = dict(state.summary)
     summary["rest_of_world"] = round(state.poa.rest_of_world, 6)
     summary["model"] = state.poa.model
@@ -133,7 +162,7 @@ def write_plan_dir(state: PlanState, out_dir: Path | str) -> Path:
         f"{int(k * 100)}%": (None if v is None else round(v, 4))
         for k, v in area_for_mass_km2(state.poa, REGION_LEVELS).items()
     }
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, owned=_OWNED) as tmp:
         write_poa_geotiff(tmp / "poa.tif", state.poa)
         write_poa_geotiff(tmp / "prior.tif", state.prior)
         write_geojson(tmp / "regions.geojson", regions)
@@ -167,9 +196,8 @@ def write_plan_dir(state: PlanState, out_dir: Path | str) -> Path:
                 nodata=-1,
                 tags={"ids": json.dumps(list(state.segments.ids))},
             )
-            features = segments_to_features(
-                state.segments, state.poa, None, extra=state.segment_props
-            )
+            terrain = None if state.elevation is None else Terrain(state.grid, state.elevation)
+            features = segments_to_features(state.segments, state.poa, terrain, extra=segment_props)
             write_geojson(tmp / "segments.geojson", features)
             summary["segments"] = [f["properties"] for f in features]
         if state.assignments is not None:
@@ -219,11 +247,11 @@ def read_plan_dir(path: Path | str) -> PlanState:
         ipp_xy = (float(summary["ipp"]["x"]), float(summary["ipp"]["y"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(f"plan: summary.json in '{p}' is unreadable ({exc})") from None
+    _check_summary(summary, p)
     elevation = None
     if (p / "terrain.tif").is_file():
         dem = read_dem(p / "terrain.tif")
-        if dem.values.shape != grid.shape:
-            raise DataFileError(f"plan: terrain.tif in '{p}' does not match the plan grid")
+        _check_grid("terrain.tif", dem.crs, dem.transform, dem.values.shape, grid, p)
         elevation = dem.values
     layers = read_layers(p / "layers.geojson") if (p / "layers.geojson").is_file() else None
     segments = (
@@ -234,7 +262,7 @@ def read_plan_dir(path: Path | str) -> PlanState:
     )
     assignments = None
     if (p / "assignments.json").is_file():
-        assignments = json.loads((p / "assignments.json").read_text(encoding="utf-8"))
+        assignments = _read_assignments(p / "assignments.json")
     return PlanState(
         grid=grid,
         poa=poa,
@@ -246,8 +274,95 @@ def read_plan_dir(path: Path | str) -> PlanState:
         segments=segments,
         evidence=evidence,
         assignments=assignments,
+        team_files=_read_team_files(p / "assignments") if assignments is not None else None,
         subtitle=None,
     )
+
+
+def _has_search(log: EvidenceLog) -> bool:
+    return any(isinstance(e, SearchEvidence) for e in log.active())
+
+
+def _check_grid(
+    name: str, crs: str, transform: Affine, shape: tuple[int, ...], grid: GridSpec, p: Path
+) -> None:
+    """Refuse a raster that is not on the plan grid (CRS, transform and shape)."""
+    try:
+        same_crs = crs == grid.crs or CRS.from_user_input(crs) == CRS.from_user_input(grid.crs)
+    except CRSError:
+        same_crs = False
+    same = (
+        tuple(shape) == grid.shape
+        and same_crs
+        and transform.almost_equals(grid.transform, precision=1e-6)
+    )
+    if not same:
+        raise DataFileError(
+            f"plan: {name} in '{p}' is not on the grid of poa.tif ({crs}, {shape[1]}x{shape[0]} "
+            f"cells at {transform.c:.2f}, {transform.f:.2f} vs {grid.crs}, "
+            f"{grid.shape[1]}x{grid.shape[0]} at {grid.transform.c:.2f}, "
+            f"{grid.transform.f:.2f}); it belongs to another plan: delete it and run "
+            f"the command that writes it again"
+        )
+
+
+def _check_summary(summary: Any, p: Path) -> None:
+    """The summary fields later commands compute with must have the right types."""
+    where = f"plan: summary.json in '{p}'"
+    if not isinstance(summary, dict):
+        raise DataFileError(f"{where} is not a JSON object; run 'wayhome plan' again")
+    for key in ("period", "debriefed_period"):
+        v = summary.get(key, 0)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise DataFileError(
+                f"{where}: field '{key}' must be a whole number >= 0, got {v!r}; fix it "
+                f"or run 'wayhome plan' again"
+            )
+    subject = summary.get("subject", {})
+    if not isinstance(subject, dict):
+        raise DataFileError(
+            f"{where}: field 'subject' must be an object, got {subject!r}; fix it or run "
+            f"'wayhome plan' again"
+        )
+    for key in ("age", "missing_for_h"):
+        v = subject.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise DataFileError(
+                f"{where}: field 'subject.{key}' must be a number or null, got {v!r}; fix it "
+                f"or run 'wayhome plan' again"
+            )
+
+
+def _read_assignments(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataFileError(
+            f"plan: {path.name} in '{path.parent}' is unreadable ({exc}); delete it and run "
+            f"'wayhome assign' again"
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("assignments", []), list):
+        raise DataFileError(
+            f"plan: {path.name} in '{path.parent}' is not an assignments object (field "
+            f"'assignments' must be a list); delete it and run 'wayhome assign' again"
+        )
+    return doc
+
+
+def _read_team_files(directory: Path) -> dict[str, str] | None:
+    """The per-team files of the last assignment, so a rewrite keeps them."""
+    if not directory.is_dir():
+        return None
+    try:
+        return {
+            f.name: f.read_text(encoding="utf-8")
+            for f in sorted(directory.iterdir())
+            if f.is_file()
+        }
+    except (OSError, ValueError) as exc:
+        raise DataFileError(
+            f"plan: cannot read the team files in '{directory}' ({exc}); run 'wayhome assign' again"
+        ) from None
 
 
 def _read_segments_tif(path: Path, grid: GridSpec) -> Segments:
@@ -257,10 +372,13 @@ def _read_segments_tif(path: Path, grid: GridSpec) -> Segments:
         with rasterio.open(path) as ds:
             labels = ds.read(1).astype(np.int32)
             ids = json.loads(ds.tags().get("ids", "[]"))
+            crs = "" if ds.crs is None else str(ds.crs)
+            transform = ds.transform
     except (OSError, ValueError, rasterio.errors.RasterioError) as exc:
         raise DataFileError(f"plan: cannot read '{path.name}' ({exc})") from None
-    if labels.shape != grid.shape or not ids:
-        raise DataFileError(f"plan: '{path.name}' does not match the plan grid or has no ids")
+    _check_grid(path.name, crs, transform, labels.shape, grid, path.parent)
+    if not isinstance(ids, list) or not ids:
+        raise DataFileError(f"plan: '{path}' has no segment ids; run 'wayhome segment' again")
     return Segments(grid=grid, labels=labels, ids=tuple(str(i) for i in ids))
 
 

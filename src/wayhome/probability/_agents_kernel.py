@@ -41,6 +41,9 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TWO_PI = 2.0 * math.pi
 _OCTANT = math.pi / 4.0
+_DAY_S = 86_400.0
+#: Hard cap on loop iterations per agent: no parameters can make a run hang.
+MAX_LOOPS = 10_000_000
 
 
 @njit(inline="always")
@@ -118,15 +121,18 @@ def _run_agent(
 ) -> tuple[int, int, int]:
     """Simulate one agent; returns (row, col, steps); row -1 when it left the grid.
 
-    ``dwell`` (rows x cols int64, or 0 x 0) receives milliseconds spent per cell;
+    ``dwell`` (rows x cols int64, or 0 x 0) receives milliseconds spent per cell, up to
+    the time missing (the time after the walk ends is spent in the last cell);
     ``track`` (k x 3 float64, or 0 x 3) receives (row, col, t) after each move.
+    Night falls every 24 h from ``P_NIGHT_START`` and lasts ``P_NIGHT_END - P_NIGHT_START``.
     """
     rows, cols = spm.shape
     state = np.empty(1, dtype=np.uint64)
     state[0] = _mix64(np.uint64(seed) * _GOLDEN ^ _mix64(np.uint64(agent) + _GOLDEN))
     # Staying put takes over with time; after 8 time constants (p > 0.9996) the agent
     # has stopped for good, which also ends runs with no time limit.
-    t_total = min(params[P_T_TOTAL], 8.0 * params[P_TAU_SP])
+    time_missing = params[P_T_TOTAL]
+    t_total = min(time_missing, 8.0 * params[P_TAU_SP])
     res = params[P_RES]
     inv_speed = 1.0 / params[P_REL_SPEED]
     p_switch = params[P_SWITCH]
@@ -136,6 +142,7 @@ def _run_agent(
     bout_mean = params[P_BOUT]
     rest_mean = params[P_REST]
     fatigue = params[P_FATIGUE]
+    # the current (or next) night, [night_start, night_end); moved on a day at a time
     night_start = params[P_NIGHT_START]
     night_end = params[P_NIGHT_END]
     night_factor = params[P_NIGHT_FACTOR]
@@ -154,10 +161,16 @@ def _run_agent(
     moved = 0.0
     steps = 0
     blocked = 0
-    while t < t_total and moved < budget:
-        # Night: shelter until morning, or walk slower.
+    loops = 0
+    while t < t_total and moved < budget and loops < MAX_LOOPS:
+        loops += 1
+        # Night (every night, not only the first): shelter until morning, or walk slower.
         slow = 1.0
-        if night_start <= t < night_end:
+        if t >= night_start:
+            while t >= night_end:  # past this night: the next falls a day later
+                night_start += _DAY_S
+                night_end += _DAY_S
+        if night_start <= t:
             if night_factor <= 0.0:
                 if record_dwell:
                     dwell[r, c] += np.int64((min(night_end, t_total) - t) * 1000.0)
@@ -267,6 +280,7 @@ def _run_agent(
             if record_dwell:
                 dwell[r, c] += np.int64((t_total - t) * 1000.0)
             if _next(state) >= part:
+                t = t_total
                 break
             cost = t_total - t
         elif record_dwell:
@@ -280,6 +294,10 @@ def _run_agent(
             track[steps, 1] = c
             track[steps, 2] = t
         steps += 1
+    if record_dwell and t < time_missing < math.inf:
+        # The walk is over (budget spent, or stopped for good): the rest of the time
+        # missing is spent where the agent stands.
+        dwell[r, c] += np.int64((time_missing - t) * 1000.0)
     return r, c, steps
 
 

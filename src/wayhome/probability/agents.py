@@ -45,6 +45,7 @@ __all__ = [
     "Scene",
     "Track",
     "calibrate_budget",
+    "check_moving",
     "check_simulated",
     "flat_distances_km",
     "movement_for",
@@ -125,11 +126,13 @@ class AgentSettings:
     n_agents: int = 100_000
     seed: int = 0
     time_weighted: bool = False
-    """Map where agents spent their time, instead of where they are at the end."""
+    """Map where agents spent their time, instead of where they are at the end (needs a
+    time missing)."""
     smoothing_m: float = 45.0
     """Gaussian smoothing of the agent counts (standard deviation, metres)."""
     night_start_h: float | None = None
-    """Hours after last seen when night falls (None: no night within the run)."""
+    """Hours after last seen when night first falls; it falls again every 24 h (None: no
+    night within the run)."""
     night_length_h: float = 12.0
     chunk: int = 1 << 18
     """Agents per batch: memory stays bounded for any number of agents."""
@@ -281,7 +284,11 @@ def _params(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AgentRun:
-    """Raw result of a simulation: agent counts per cell (or seconds spent)."""
+    """Raw result of a simulation: agent counts per cell.
+
+    Time-weighted runs count agent-equivalents: the share of the time missing each agent
+    spent in the cell, so each agent adds up to 1 over the map, as in a count.
+    """
 
     grid: GridSpec
     counts: NDArray[np.float64]
@@ -321,6 +328,11 @@ def simulate_agents(
     if missing_for_h is not None and not (math.isfinite(missing_for_h) and missing_for_h > 0):
         raise InvalidParameterError(
             f"missing-for: the agents need a time missing > 0 h, got {missing_for_h}"
+        )
+    if settings.time_weighted and missing_for_h is None:
+        raise InvalidParameterError(
+            "missing-for: a time-weighted map needs the time missing (hours since last "
+            "seen); give it, or map where the agents are at the end (time_weighted=False)"
         )
     t_total = math.inf if missing_for_h is None else missing_for_h * 3600.0
     ku, kls = knots if knots is not None else calibrate_budget(profile, mix, movement)
@@ -367,7 +379,9 @@ def simulate_agents(
         if progress is not None:
             progress(done, n)
     if settings.time_weighted:
-        counts = dwell_total.astype(np.float64)
+        # milliseconds -> agent-equivalents (each agent spends t_total on or off the map),
+        # so smoothing counts agents whichever way the map is made
+        counts = dwell_total.astype(np.float64) / (t_total * 1000.0)
     notes = (f"{n:,} agents, seed {settings.seed}; mix {_mix_text(mix)}",)
     return AgentRun(
         scene.grid, counts.reshape(rows, cols), n, left, steps, settings.time_weighted, notes
@@ -596,6 +610,25 @@ def check_simulated(category: str) -> None:
         raise InvalidParameterError(f"model: 'agents' for {category}: {NOT_SIMULATED[category]}")
 
 
+def check_moving(mix: BehaviourMix) -> None:
+    """Refuse a mix in which nobody walks: the budget cannot be calibrated (and a run
+    with no time limit would never spend it).
+
+    Examples
+    --------
+    >>> check_moving(BehaviourMix(0, 0, 0, 1, 0, 0, source="all stay put"))
+    Traceback (most recent call last):
+    ...
+    wayhome.errors.InvalidParameterError: mix: random walk, route travel and direction \
+travel have no share (SP 1); give at least one of them (rw, rt, dt) a share above 0
+    """
+    if mix.random_walk + mix.route_travel + mix.direction_travel <= 0.0:
+        raise InvalidParameterError(
+            f"mix: random walk, route travel and direction travel have no share "
+            f"({_mix_text(mix)}); give at least one of them (rw, rt, dt) a share above 0"
+        )
+
+
 def calibrate_budget(
     profile: Profile, mix: BehaviourMix, movement: Movement
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -608,6 +641,7 @@ def calibrate_budget(
     Deterministic (fixed seed) and cached.
     """
     check_simulated(profile.category)
+    check_moving(mix)
     q = profile.quantiles
     target = tuple(
         float(v) if v is not None else profile.distance.quantile_km(lv)

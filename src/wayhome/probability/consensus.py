@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from rasterio.features import rasterize
 from shapely.geometry.base import BaseGeometry
 
@@ -62,14 +63,7 @@ def poa_from_regions(grid: GridSpec, regions: Sequence[DrawnRegion]) -> POA:
     for r in regions:
         if r.share == 0.0 or r.geometry.is_empty:
             continue
-        mask = rasterize(
-            [(r.geometry, 1)],
-            out_shape=grid.shape,
-            transform=grid.transform,
-            fill=0,
-            all_touched=False,
-            dtype="uint8",
-        ).astype(bool)
+        mask = _region_mask(grid, r.geometry)
         if not mask.any():
             continue  # the region is off the map: its share stays in the rest of world
         inside = (
@@ -87,6 +81,36 @@ def poa_from_regions(grid: GridSpec, regions: Sequence[DrawnRegion]) -> POA:
         model="regions",
         notes=(f"planner regions: {names}",),
     )
+
+
+def _region_mask(grid: GridSpec, geometry: BaseGeometry) -> NDArray[np.bool_]:
+    """Cells whose centre the region covers; for a region smaller than a cell (no centre
+    inside) the cells it touches, so a small drawn region never loses its share."""
+    mask = _rasterize(grid, geometry, all_touched=False)
+    if mask.any():
+        return mask
+    on_map = geometry.intersection(_grid_box(grid))
+    if on_map.is_empty:
+        return mask
+    mask = _rasterize(grid, on_map, all_touched=True)
+    if not mask.any():  # degenerate (a point, say): the cell holding it
+        x, y = on_map.representative_point().coords[0]
+        row, col = grid.index(x, y)
+        rows, cols = grid.shape
+        mask[min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)] = True
+    return mask
+
+
+def _rasterize(grid: GridSpec, geometry: BaseGeometry, *, all_touched: bool) -> NDArray[np.bool_]:
+    out = rasterize(
+        [(geometry, 1)],
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        all_touched=all_touched,
+        dtype="uint8",
+    )
+    return np.asarray(out, dtype=bool)
 
 
 def _grid_box(grid: GridSpec) -> BaseGeometry:

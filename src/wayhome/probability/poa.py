@@ -20,6 +20,7 @@ __all__ = [
     "REGION_LEVELS",
     "area_for_mass_km2",
     "poa_from_weights",
+    "region_masks",
     "region_thresholds",
 ]
 
@@ -143,34 +144,78 @@ def poa_from_weights(
     return POA(grid, cells, rest, model, notes)
 
 
+def _region_cell_counts(
+    poa: POA, levels: tuple[float, ...]
+) -> tuple[NDArray[np.intp], NDArray[np.float64], dict[float, int | None]]:
+    """The cells in decreasing probability (stable order, flat indices), their values,
+    and how many of the first of them each level's region takes (``None``: unreachable).
+
+    The single source of every region: its threshold, its area and its mask.
+    """
+    order = np.argsort(-poa.cells, axis=None, kind="stable")
+    flat = poa.cells.reshape(-1)[order]
+    cum = np.cumsum(flat)
+    counts: dict[float, int | None] = {}
+    for level in levels:
+        if not 0.0 < level < 1.0:
+            raise InvalidParameterError(f"levels: each must be in (0, 1), got {level}")
+        if cum[-1] < level - _TOLERANCE:
+            counts[level] = None
+            continue
+        k = int(np.searchsorted(cum, level - _TOLERANCE, side="left"))
+        counts[level] = min(k, flat.size - 1) + 1
+    return order, flat, counts
+
+
 def region_thresholds(
     poa: POA, levels: tuple[float, ...] = REGION_LEVELS
 ) -> dict[float, float | None]:
-    """Cell probability above which the cells hold each level of the *total* probability.
+    """Probability of the last (smallest) cell in the region of each level of the *total*
+    probability.
 
     The region for level ``L`` is the smallest set of cells (highest first) whose
     probability adds up to ``L``. When the mapped area holds less than ``L`` (the rest of
     the world holds the remainder) the level cannot be reached and maps to ``None``.
+    The value is exact (not rounded): round it only to show it. Cells tied with it may
+    lie outside the region; :func:`region_masks` gives the region itself.
 
     Examples
     --------
     >>> g = GridSpec.centered_on(0.0, 0.0, crs="EPSG:32631", resolution=1.0, extent_m=2.0)
     >>> p = poa_from_weights(g, np.array([[4., 3., 2.], [1., 0., 0.], [0., 0., 0.]]),
     ...                      rest_of_world=0.0, model="test")
-    >>> region_thresholds(p, (0.4, 0.7, 0.95))
+    >>> {k: round(v, 9) for k, v in region_thresholds(p, (0.4, 0.7, 0.95)).items()}
     {0.4: 0.4, 0.7: 0.3, 0.95: 0.1}
     """
-    flat = np.sort(poa.cells, axis=None)[::-1]
-    cum = np.cumsum(flat)
-    out: dict[float, float | None] = {}
-    for level in levels:
-        if not 0.0 < level < 1.0:
-            raise InvalidParameterError(f"levels: each must be in (0, 1), got {level}")
-        if cum[-1] < level - _TOLERANCE:
+    _, flat, counts = _region_cell_counts(poa, levels)
+    return {lv: None if k is None else float(flat[k - 1]) for lv, k in counts.items()}
+
+
+def region_masks(
+    poa: POA, levels: tuple[float, ...] = REGION_LEVELS
+) -> dict[float, NDArray[np.bool_] | None]:
+    """The cells of the smallest region holding each level of the total probability.
+
+    Exactly the cells :func:`area_for_mass_km2` counts: the highest cells first, ties
+    broken by their order in the grid (row by row), so a uniform map still gets a
+    region of the right size. ``None`` where the mapped area holds less than the level.
+
+    Examples
+    --------
+    >>> g = GridSpec.centered_on(0.0, 0.0, crs="EPSG:32631", resolution=1.0, extent_m=2.0)
+    >>> p = poa_from_weights(g, np.ones(g.shape), rest_of_world=0.0, model="flat")
+    >>> region_masks(p, (0.5,))[0.5].astype(int).tolist()  # 5 of 9 equal cells hold >= 50 %
+    [[1, 1, 1], [1, 1, 0], [0, 0, 0]]
+    """
+    order, _, counts = _region_cell_counts(poa, levels)
+    out: dict[float, NDArray[np.bool_] | None] = {}
+    for level, k in counts.items():
+        if k is None:
             out[level] = None
             continue
-        k = int(np.searchsorted(cum, level - _TOLERANCE, side="left"))
-        out[level] = round(float(flat[min(k, flat.size - 1)]), 12)
+        mask = np.zeros(poa.cells.size, dtype=bool)
+        mask[order[:k]] = True
+        out[level] = mask.reshape(poa.cells.shape)
     return out
 
 
@@ -179,16 +224,9 @@ def area_for_mass_km2(
 ) -> dict[float, float | None]:
     """Area in km² of the smallest region holding each level of the total probability.
 
-    ``None`` where the mapped area holds less than the level.
+    ``None`` where the mapped area holds less than the level. The area of exactly the
+    cells of :func:`region_masks`.
     """
-    flat = np.sort(poa.cells, axis=None)[::-1]
-    cum = np.cumsum(flat)
+    _, _, counts = _region_cell_counts(poa, levels)
     cell_km2 = poa.grid.cell_area_m2 / 1e6
-    out: dict[float, float | None] = {}
-    for level in levels:
-        if cum[-1] < level - _TOLERANCE:
-            out[level] = None
-        else:
-            k = int(np.searchsorted(cum, level - _TOLERANCE, side="left")) + 1
-            out[level] = k * cell_km2
-    return out
+    return {lv: None if k is None else k * cell_km2 for lv, k in counts.items()}

@@ -9,14 +9,23 @@ from rasterio.features import shapes
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from wayhome.probability.poa import POA, REGION_LEVELS, area_for_mass_km2, region_thresholds
+from wayhome.probability.poa import (
+    POA,
+    REGION_LEVELS,
+    area_for_mass_km2,
+    region_masks,
+    region_thresholds,
+)
 
 __all__ = ["ProbabilityRegion", "regions_from_poa"]
 
 
 @dataclass(frozen=True, slots=True)
 class ProbabilityRegion:
-    """The smallest area holding ``level`` of the probability (grid CRS)."""
+    """The smallest area holding ``level`` of the probability (grid CRS).
+
+    ``threshold`` is the probability of the region's smallest cell, unrounded.
+    """
 
     level: float
     geometry: BaseGeometry
@@ -33,16 +42,19 @@ def regions_from_poa(
     """
     thresholds = region_thresholds(poa, levels)
     areas = area_for_mass_km2(poa, levels)
+    masks = region_masks(poa, levels)
     out: list[ProbabilityRegion] = []
     for level in levels:
         thr = thresholds[level]
         area = areas[level]
-        if thr is None or area is None:
+        cells = masks[level]
+        if thr is None or area is None or cells is None:
             continue
-        mask = (poa.cells >= thr).astype(np.uint8)
+        # The polygon is exactly the cells the area counts (ties cut in grid order).
+        mask = cells.astype(np.uint8)
         polys = [
             shape(geom)
-            for geom, value in shapes(mask, mask=mask.astype(bool), transform=poa.grid.transform)
+            for geom, value in shapes(mask, mask=cells, transform=poa.grid.transform)
             if value == 1
         ]
         geom = MultiPolygon([p for p in polys if isinstance(p, Polygon)])

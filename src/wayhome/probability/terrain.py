@@ -50,6 +50,10 @@ IPP_RADIUS_M = 50.0
 _TPI_WINDOW_M = 2_000.0
 #: z-score of the top/bottom 10 % of a normal distribution.
 _Z10 = 1.2816
+_IPP_IMPASSABLE = (
+    "ipp: the last-seen point is on an impassable cell (water, cliff or barrier); "
+    "move it to the nearest passable ground"
+)
 
 
 class _Tendencies(Protocol):
@@ -133,6 +137,8 @@ def poa_terrain(
     # 1-2. Effort distance from the IPP (straight-line distance on level ground).
     reach_km = None if missing_for_h is None else profile.speed_kmh * missing_for_h
     if terrain is None:
+        if masks is not None and bool(masks.impassable[start]):
+            raise InvalidParameterError(_IPP_IMPASSABLE)
         effort = grid.distance_from(*grid.xy(*start)) / 1000.0
         notes.append("no elevation model: level ground assumed (statistical part only)")
         if masks is not None and masks.impassable.any():
@@ -140,10 +146,7 @@ def poa_terrain(
     else:
         speed = speed_grid(terrain, masks, model=travel)
         if speed[start] <= 0:
-            raise InvalidParameterError(
-                "ipp: the last-seen point is on an impassable cell (water, cliff or barrier); "
-                "move it to the nearest passable ground"
-            )
+            raise InvalidParameterError(_IPP_IMPASSABLE)
         # Travel time is in Tobler hours; effort km = hours x level off-trail speed x the
         # octile factor (>= 0.92), so this bound keeps every cell within reach.
         max_h = None if reach_km is None else reach_km / (FLAT_OFF_TRAIL_KMH * 0.92)

@@ -441,16 +441,21 @@ def _cell_fraction_inside(polygon: BaseGeometry, grid: GridSpec) -> NDArray[np.f
 
 
 def _negative(clue: NegativeClue, grid: GridSpec) -> NDArray[np.float64]:
+    outside = InvalidParameterError(
+        "clue: the cleared polygon is outside the map (it does not overlap the grid); "
+        "check the corners are (lon, lat) pairs in the search area, or plan on a larger "
+        "extent"
+    )
     shape = geometry_to_crs(Polygon(clue.polygon), "EPSG:4326", grid.crs)
+    # Far from the grid's zone a projection runs off to infinity: such corners are
+    # certainly not on the map (and GEOS cannot work with them).
+    if not np.isfinite(shapely.get_coordinates(shape)).all():
+        raise outside
     if not isinstance(shape, Polygon) or not shape.is_valid:
         shape = shapely.make_valid(shape)
     fraction = _cell_fraction_inside(shape, grid)
     if not float(fraction.max(initial=0.0)) > 0.0:
-        raise InvalidParameterError(
-            "clue: the cleared polygon is outside the map (it does not overlap the grid); "
-            "check the corners are (lon, lat) pairs in the search area, or plan on a larger "
-            "extent"
-        )
+        raise outside
     return np.asarray(1.0 - clue.pod * fraction, dtype=np.float64)
 
 

@@ -420,9 +420,9 @@ class _Reader:
 
     def number(self, name: str) -> float:
         value = self.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(name, f"must be a number, got {value!r}")
-        return float(value)
+        if isinstance(value, int | float) and _finite_number(value):
+            return float(value)
+        raise self.fail(name, f"must be a finite number, got {value!r}")
 
     def time(self, name: str) -> datetime:
         value = self.text(name)
@@ -439,14 +439,22 @@ class _Reader:
             raise self.fail(name, f"must be a list of [lon, lat] pairs, got {value!r}")
         out: list[tuple[float, float]] = []
         for p in value:
-            if not (
-                isinstance(p, list)
-                and len(p) == 2
-                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
-            ):
-                raise self.fail(name, f"has {p!r} where a [lon, lat] pair belongs")
+            if not (isinstance(p, list) and len(p) == 2 and all(_finite_number(v) for v in p)):
+                raise self.fail(
+                    name, f"has {p!r} where a [lon, lat] pair of finite numbers belongs"
+                )
             out.append((float(p[0]), float(p[1])))
         return tuple(out)
+
+
+def _finite_number(value: object) -> bool:
+    """A JSON number that fits a float (``1e400`` reads as infinity; NaN is no number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 _CLUE_KINDS = ("item", "footprint", "sighting", "dog_alert", "scent_track", "sound", "cleared")

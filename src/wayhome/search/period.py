@@ -169,22 +169,98 @@ def _round(v: float) -> float | None:
 
 
 def specs_from_json(data: Mapping[str, Any]) -> tuple[float | None, list[TeamSpec]]:
-    """(period hours, team specs) from a roster JSON object (see the demo's teams.json)."""
-    try:
-        hours = data.get("period_hours")
-        specs = [
-            TeamSpec(
-                id=str(t["id"]),
-                resource=str(t["resource"]),
-                searchers=int(t.get("searchers", 1)),
-                hours=float(t["hours"]),
-                members=tuple(str(m) for m in t.get("members", ())),
-                protected=bool(t.get("protected", False)),
-            )
-            for t in data["teams"]
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
+    """(period hours, team specs) from a roster JSON object (see the demo's teams.json).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the field: no ``teams`` list or an empty one, a team that is not an object
+        or lacks ``id``, ``resource`` or ``hours``, numbers that are not finite JSON
+        numbers, ``protected`` that is not a JSON boolean, ``members`` that is not a
+        list of strings.
+
+    Examples
+    --------
+    >>> specs_from_json({"period_hours": 3, "teams": [
+    ...     {"id": "T1", "resource": "ground_grid", "hours": 2.5, "members": ["Ada"]}]})
+    (3.0, [TeamSpec(id='T1', resource='ground_grid', searchers=1, hours=2.5, \
+members=('Ada',), protected=False)])
+    >>> specs_from_json({"teams": []})
+    Traceback (most recent call last):
+    ...
+    wayhome.errors.InvalidParameterError: teams: the roster has no teams; list at least one \
+team with id, resource and hours (see the demo teams.json)
+    """
+    if not isinstance(data, Mapping):
         raise InvalidParameterError(
-            f"teams: each team needs id, resource and hours ({exc}); see the demo teams.json"
-        ) from None
-    return (None if hours is None else float(hours)), specs
+            f"teams: the roster must be a JSON object with a 'teams' list, got "
+            f"{type(data).__name__}; see the demo teams.json"
+        )
+    teams = data.get("teams")
+    if not isinstance(teams, list):
+        raise InvalidParameterError(
+            f"teams: the roster needs a 'teams' list, got {teams!r}; see the demo teams.json"
+        )
+    if not teams:
+        raise InvalidParameterError(
+            "teams: the roster has no teams; list at least one team with id, resource and "
+            "hours (see the demo teams.json)"
+        )
+    hours = data.get("period_hours")
+    if hours is not None:
+        hours = _number(hours, "period_hours")
+    return hours, [_team_spec(t, i) for i, t in enumerate(teams, start=1)]
+
+
+def _team_spec(t: Any, i: int) -> TeamSpec:
+    where = f"teams[{i}]"
+    if not isinstance(t, Mapping):
+        raise InvalidParameterError(
+            f"{where}: must be an object with id, resource and hours, got {t!r}"
+        )
+    missing = [k for k in ("id", "resource", "hours") if k not in t]
+    if missing:
+        raise InvalidParameterError(
+            f"{where}: missing {', '.join(missing)}; each team needs id, resource and hours "
+            f"(see the demo teams.json)"
+        )
+    where = f"teams[{i}] ('{t['id']}')"
+    if not isinstance(t["id"], str | int) or isinstance(t["id"], bool) or str(t["id"]) == "":
+        raise InvalidParameterError(f'{where}.id: give a non-empty name such as "T1"')
+    if not isinstance(t["resource"], str):
+        raise InvalidParameterError(
+            f'{where}.resource: must be a string such as "ground_grid", got {t["resource"]!r}'
+        )
+    searchers = t.get("searchers", 1)
+    if isinstance(searchers, bool) or not isinstance(searchers, int):
+        raise InvalidParameterError(
+            f"{where}.searchers: must be a whole number such as 2, got {searchers!r}"
+        )
+    protected = t.get("protected", False)
+    if not isinstance(protected, bool):
+        raise InvalidParameterError(
+            f"{where}.protected: must be the JSON boolean true or false (no quotes), "
+            f"got {protected!r}"
+        )
+    members = t.get("members", [])
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise InvalidParameterError(
+            f'{where}.members: must be a list of names such as ["Ada", "Ben"], got {members!r}'
+        )
+    return TeamSpec(
+        id=str(t["id"]),
+        resource=t["resource"],
+        searchers=searchers,
+        hours=_number(t["hours"], f"{where}.hours"),
+        members=tuple(members),
+        protected=protected,
+    )
+
+
+def _number(v: Any, field: str) -> float:
+    """A finite, non-negative JSON number."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
+        raise InvalidParameterError(f"{field}: must be a number of hours such as 3, got {v!r}")
+    if v < 0:
+        raise InvalidParameterError(f"{field}: must be >= 0 hours, got {v!r}")
+    return float(v)

@@ -430,13 +430,16 @@ def segments_from_polygons(
     *,
     poa: POA | None = None,
     level: float = SEARCH_AREA_LEVEL,
+    masks: LayerMasks | None = None,
 ) -> Segments:
     """Segments from the planner's polygons (grid CRS), in the order given.
 
     A cell belongs to the polygon that holds its centre. Where polygons overlap, the
     earlier one keeps the shared cells and a note says so. With ``poa``, the cells of the
     search area (those holding ``level`` of the grid's probability) that no polygon holds
-    become one more segment, :data:`REMAINDER_ID`, and a note says how much it holds.
+    become one more segment, :data:`REMAINDER_ID`, and a note says how much it holds;
+    as in :func:`segments_from_plan`, water in ``masks`` is not part of that remainder
+    (nobody searches a lake on foot). The drawn polygons keep every cell they hold.
 
     Raises
     ------
@@ -511,7 +514,14 @@ def segments_from_polygons(
             raise InvalidParameterError("poa: must be on the planning grid")
         if not 0.0 < level <= 1.0:
             raise InvalidParameterError(f"level: must be in (0, 1], got {level}")
-        rest = partition.top_mass(poa.cells, level) & (labels < 0) if poa.cells.sum() > 0 else None
+        if masks is not None and masks.grid != grid:
+            raise InvalidParameterError("masks: must be on the planning grid")
+        water = masks.get(LayerKind.WATER) if masks is not None else np.zeros(grid.shape, np.bool_)
+        rest = (
+            partition.top_mass(poa.cells, level) & (labels < 0) & ~water
+            if poa.cells.sum() > 0
+            else None
+        )
         if rest is not None and rest.any():
             if REMAINDER_ID in ids:
                 raise InvalidParameterError(
