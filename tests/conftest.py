@@ -10,8 +10,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
 
 #: The project's shared sample data: ``shared/data`` beside the repository checkout.
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -86,3 +91,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    """The incident server on ``database_url``, its lifespan running (64 kB body limit)."""
+    from fastapi.testclient import TestClient
+
+    from wayhome.api import WayhomeSettings, create_app
+
+    settings = WayhomeSettings(database_url=database_url, max_body_bytes=64 * 1024)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture
+def incident(client: TestClient) -> int:
+    """A fresh incident on ``client``; its id."""
+    response = client.post("/incidents", json={"name": "Missing child"})
+    assert response.status_code == 201, response.text
+    created: int = response.json()["id"]
+    return created
+
+
+@pytest.fixture
+def session(database_url: str) -> Iterator[Session]:
+    """A store session on a fresh database brought to the newest schema."""
+    from wayhome.store import engine_from_url, session_factory, upgrade_database
+
+    upgrade_database(database_url)
+    engine = engine_from_url(database_url)
+    with session_factory(engine)() as s:
+        yield s
+    engine.dispose()

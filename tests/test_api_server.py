@@ -9,43 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from wayhome.api import WayhomeSettings, create_app
-
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    settings = WayhomeSettings(database_url=database_url, max_body_bytes=64 * 1024)
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def _post(client: TestClient, path: str, body: dict[str, Any], status: int = 201) -> Any:
-    response = client.post(path, json=body)
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert {"type", "title", "detail"} <= body.keys()
-    return body
-
-
-@pytest.fixture
-def incident(client: TestClient) -> int:
-    created: int = _post(client, "/incidents", {"name": "Missing child"})["id"]
-    return created
-
-
-def _member(client: TestClient, incident: int, name: str, protect: bool = False) -> int:
-    body = {"name": name, "needs_protection": protect}
-    member: int = _post(client, f"/incidents/{incident}/members", body)["id"]
-    return member
+from apitools import member as _member
+from apitools import post as _post
+from apitools import problem as _problem
 
 
 def _position(member: int, lat: float = 36.55, **extra: Any) -> dict[str, Any]:

@@ -50,12 +50,15 @@ MODULES = [
     "wayhome.store.incidents",
     "wayhome.store.models",
     "wayhome.store.positions",
+    "wayhome.store.roll_calls",
     "wayhome.store.roster",
+    "wayhome.ops.rotation",
     "wayhome.api",
     "wayhome.api.hub",
     "wayhome.api.problems",
     "wayhome.api.schemas",
     "wayhome.api.settings",
+    "wayhome.api.watch",
 ]
 
 

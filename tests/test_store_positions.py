@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,24 +15,12 @@ from wayhome.store import (
     UnknownRecordError,
     add_member,
     create_incident,
-    engine_from_url,
     last_positions,
     record_positions,
-    session_factory,
-    upgrade_database,
 )
 from wayhome.store.models import Position
 
 T0 = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    upgrade_database(database_url)
-    engine = engine_from_url(database_url)
-    with session_factory(engine)() as s:
-        yield s
-    engine.dispose()
 
 
 def _report(member_id: int, minutes: int, lat: float = 36.5) -> PositionReport:

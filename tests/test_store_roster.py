@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.orm import Session
 
@@ -16,24 +14,12 @@ from wayhome.store import (
     check_pairs,
     create_incident,
     create_team,
-    engine_from_url,
     get_incident,
     list_activity,
     list_members,
-    session_factory,
     team_members,
-    upgrade_database,
 )
 from wayhome.store.models import Team
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    upgrade_database(database_url)
-    engine = engine_from_url(database_url)
-    with session_factory(engine)() as s:
-        yield s
-    engine.dispose()
 
 
 def test_incident_member_team_and_log(session: Session) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +14,7 @@ from wayhome.api.hub import LiveHub
 from wayhome.api.problems import BodyLimitMiddleware, install_problem_handlers
 from wayhome.api.routes import ROUTERS
 from wayhome.api.settings import WayhomeSettings, get_settings
+from wayhome.api.watch import watch_roll_calls
 from wayhome.store import engine_from_url, session_factory, upgrade_database
 
 __all__ = ["create_app"]
@@ -30,14 +33,25 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
         await run_in_threadpool(upgrade_database, settings.database_url)
         engine = engine_from_url(settings.database_url)
         app.state.sessions = session_factory(engine)
+        watch = None
+        if settings.roll_call_watch_seconds > 0:
+            watch = asyncio.create_task(
+                watch_roll_calls(
+                    app.state.sessions, app.state.hub, settings.roll_call_watch_seconds
+                )
+            )
         try:
             yield
         finally:
+            if watch is not None:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
             engine.dispose()
 
     app = FastAPI(
         title="wayhome incident server",
-        summary="One live operational picture: roster, pairs, positions, activity log.",
+        summary="One live operational picture: roster, pairs, positions, roll calls, activity log.",
         version="0.1.0",
         lifespan=lifespan,
     )

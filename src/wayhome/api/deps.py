@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -11,8 +12,18 @@ from starlette.requests import HTTPConnection
 
 from wayhome.api.hub import LiveHub
 from wayhome.api.settings import WayhomeSettings
+from wayhome.store.models import utc_now
 
-__all__ = ["HubDep", "SessionDep", "SettingsDep", "get_hub", "get_session", "get_settings_dep"]
+__all__ = [
+    "HubDep",
+    "NowDep",
+    "SessionDep",
+    "SettingsDep",
+    "get_hub",
+    "get_now",
+    "get_session",
+    "get_settings_dep",
+]
 
 
 def get_session(connection: HTTPConnection) -> Iterator[Session]:
@@ -33,6 +44,12 @@ def get_settings_dep(connection: HTTPConnection) -> WayhomeSettings:
     return settings
 
 
+def get_now() -> datetime:
+    """The server's clock (UTC); tests override this dependency to move time."""
+    return utc_now()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 HubDep = Annotated[LiveHub, Depends(get_hub)]
 SettingsDep = Annotated[WayhomeSettings, Depends(get_settings_dep)]
+NowDep = Annotated[datetime, Depends(get_now)]

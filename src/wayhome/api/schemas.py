@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -14,11 +15,16 @@ __all__ = [
     "IncidentPublic",
     "MemberCreate",
     "MemberPublic",
+    "MemberStatusUpdate",
     "PairCreate",
     "PositionBatchCreate",
     "PositionBatchPublic",
     "PositionCreate",
     "PositionPublic",
+    "RollCallAnswerCreate",
+    "RollCallAnswerPublic",
+    "RollCallCreate",
+    "RollCallPublic",
     "TeamCreate",
     "TeamMemberPublic",
     "TeamPublic",
@@ -58,6 +64,13 @@ class MemberPublic(BaseModel):
     incident_id: int
     name: str
     needs_protection: bool
+    status: str
+
+
+class MemberStatusUpdate(BaseModel):
+    status: Literal["pending", "checked_in", "assigned", "out_of_service", "checked_out"] = Field(
+        description="ICS-211 check-in status; roll calls ask members checked in or assigned."
+    )
 
 
 class PairCreate(BaseModel):
@@ -70,6 +83,9 @@ class PairCreate(BaseModel):
 class TeamCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     pairs: list[PairCreate] = Field(max_length=100)
+    leader_id: int | None = Field(
+        None, description="The team leader; may answer roll calls for the members of their pair."
+    )
 
 
 class TeamMemberPublic(BaseModel):
@@ -77,6 +93,7 @@ class TeamMemberPublic(BaseModel):
     member_id: int
     pair: int
     protects_id: int | None
+    leader: bool
 
 
 class TeamPublic(BaseModel):
@@ -123,3 +140,36 @@ class ActivityPublic(BaseModel):
     actor: str
     kind: str
     text: str
+
+
+class RollCallCreate(BaseModel):
+    team_id: int | None = Field(None, description="One team; everyone in the field when absent.")
+    timeout_seconds: int = Field(
+        300, ge=10, le=24 * 3600, description="Answers still missing then are escalated."
+    )
+
+
+class RollCallAnswerCreate(BaseModel):
+    member_id: int = Field(description="The member who is accounted for.")
+    by_member_id: int | None = Field(
+        None, description="Who answers: the member (default) or the team leader of their pair."
+    )
+
+
+class RollCallAnswerPublic(BaseModel):
+    model_config = _ORM
+    member_id: int
+    status: Literal["pending", "answered", "escalated"]
+    answered_at: datetime | None
+    answered_by: int | None
+    escalated_at: datetime | None
+
+
+class RollCallPublic(BaseModel):
+    model_config = _ORM
+    id: int
+    incident_id: int
+    team_id: int | None
+    started_at: datetime
+    due_at: datetime
+    answers: list[RollCallAnswerPublic]

@@ -18,6 +18,8 @@ class WayhomeSettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     #: Most positions in one batch.
     max_batch: int = 1000
+    #: Seconds between two rounds of roll-call escalation (0 turns the watch off).
+    roll_call_watch_seconds: float = 10.0
 
 
 def get_settings() -> WayhomeSettings:

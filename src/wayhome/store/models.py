@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -33,6 +34,8 @@ __all__ = [
     "LastPosition",
     "Member",
     "Position",
+    "RollCall",
+    "RollCallAnswer",
     "Team",
     "TeamMember",
     "UTCDateTime",
@@ -88,6 +91,8 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: A non-searcher, a minor or an injured person: always paired with a named protector.
     needs_protection: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ICS-211 status: pending, checked_in, assigned, out_of_service, checked_out.
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
@@ -118,6 +123,8 @@ class TeamMember(Base):
     pair: Mapped[int] = mapped_column(Integer)
     #: The member this one protects, if any.
     protects_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    #: The team leader, who may answer a roll call for the members of their pair.
+    leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Position(Base):
@@ -157,3 +164,38 @@ class ActivityLog(Base):
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
+
+
+class RollCall(Base):
+    """A personnel accountability report (PAR) asked of the incident or of one team."""
+
+    __tablename__ = "roll_call"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    #: The team asked, or ``None`` for everyone in the field.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Answers missing at this time are escalated.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[list[RollCallAnswer]] = relationship(
+        lazy="selectin", order_by="RollCallAnswer.member_id"
+    )
+
+
+class RollCallAnswer(Base):
+    """One expected member's answer to a roll call: pending, answered or escalated."""
+
+    __tablename__ = "roll_call_answer"
+    __table_args__ = (UniqueConstraint("roll_call_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roll_call_id: Mapped[int] = mapped_column(ForeignKey("roll_call.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    #: ``pending`` until answered; ``escalated`` once overdue (a late answer still counts).
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Who answered: the member, or their team leader for them.
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

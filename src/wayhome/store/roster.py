@@ -23,15 +23,24 @@ from wayhome.store.incidents import get_incident, log_activity
 from wayhome.store.models import Member, Team, TeamMember
 
 __all__ = [
+    "FIELD_STATUSES",
     "MAX_PAIR_SIZE",
+    "MEMBER_STATUSES",
     "Pair",
     "add_member",
     "check_pairs",
     "create_team",
     "get_member",
+    "get_team",
     "list_members",
+    "set_member_status",
     "team_members",
 ]
+
+#: ICS-211 check-in statuses, in the order a member usually goes through them.
+MEMBER_STATUSES = ("pending", "checked_in", "assigned", "out_of_service", "checked_out")
+#: Statuses of members who are in the field: roll calls expect an answer from them.
+FIELD_STATUSES = frozenset({"checked_in", "assigned"})
 
 #: A pair, or a trio when the numbers are odd.
 MAX_PAIR_SIZE = 3
@@ -77,6 +86,28 @@ def get_member(session: Session, *, incident_id: int, member_id: int) -> Member:
     member = session.get(Member, member_id)
     if member is None or member.incident_id != incident_id:
         raise UnknownRecordError(f"member {member_id}: not on the roster of incident {incident_id}")
+    return member
+
+
+def set_member_status(
+    session: Session, *, incident_id: int, member_id: int, status: str, actor: str = "system"
+) -> Member:
+    """Check a member in or out (ICS-211 status) and log the change."""
+    if status not in MEMBER_STATUSES:
+        raise InvalidParameterError(
+            f"status: {status!r} is not a check-in status; use one of {', '.join(MEMBER_STATUSES)}"
+        )
+    member = get_member(session, incident_id=incident_id, member_id=member_id)
+    if member.status != status:
+        log_activity(
+            session,
+            incident_id=incident_id,
+            actor=actor,
+            kind="check_in",
+            text=f"{member.name}: {member.status} -> {status}",
+        )
+        member.status = status
+    session.commit()
     return member
 
 
@@ -150,9 +181,18 @@ def _check_protection(i: int, pair: Pair, protected: set[int]) -> None:
 
 
 def create_team(
-    session: Session, *, incident_id: int, name: str, pairs: Sequence[Pair], actor: str = "system"
+    session: Session,
+    *,
+    incident_id: int,
+    name: str,
+    pairs: Sequence[Pair],
+    leader_id: int | None = None,
+    actor: str = "system",
 ) -> Team:
-    """Form a team from ``pairs`` once the pairing rules hold; nothing is stored otherwise."""
+    """Form a team from ``pairs`` once the pairing rules hold; nothing is stored otherwise.
+
+    ``leader_id`` names the team leader, who may answer roll calls for their pair.
+    """
     get_incident(session, incident_id)
     members = {
         m: get_member(session, incident_id=incident_id, member_id=m)
@@ -160,6 +200,10 @@ def create_team(
         for m in pair.member_ids
     }
     check_pairs(pairs, protected={m.id for m in members.values() if m.needs_protection})
+    if leader_id is not None and leader_id not in members:
+        raise InvalidParameterError(
+            f"leader_id: member {leader_id} is not in this team; the leader is one of its members"
+        )
     team = Team(incident_id=incident_id, name=name.strip() or "team")
     session.add(team)
     session.flush()
@@ -167,7 +211,13 @@ def create_team(
         for member_id in pair.member_ids:
             protects = _protected_by(member_id, pair, members)
             session.add(
-                TeamMember(team_id=team.id, member_id=member_id, pair=index, protects_id=protects)
+                TeamMember(
+                    team_id=team.id,
+                    member_id=member_id,
+                    pair=index,
+                    protects_id=protects,
+                    leader=member_id == leader_id,
+                )
             )
     names = "; ".join(" + ".join(members[m].name for m in pair.member_ids) for pair in pairs)
     log_activity(
@@ -185,6 +235,14 @@ def _protected_by(member_id: int, pair: Pair, members: dict[int, Member]) -> int
     if pair.protector_id != member_id:
         return None
     return next((m for m in pair.member_ids if members[m].needs_protection), None)
+
+
+def get_team(session: Session, *, incident_id: int, team_id: int) -> Team:
+    """The team ``team_id`` of this incident; :class:`UnknownRecordError` otherwise."""
+    team = session.get(Team, team_id)
+    if team is None or team.incident_id != incident_id:
+        raise UnknownRecordError(f"team {team_id}: no such team in incident {incident_id}")
+    return team
 
 
 def team_members(session: Session, team_id: int) -> Sequence[TeamMember]:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from wayhome.api.routes import activity, health, incidents, live, members, positions, teams
+from wayhome.api.routes import (
+    activity,
+    health,
+    incidents,
+    live,
+    members,
+    positions,
+    roll_calls,
+    teams,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -12,6 +21,7 @@ ROUTERS = (
     members.router,
     teams.router,
     positions.router,
+    roll_calls.router,
     activity.router,
     live.router,
 )

@@ -17,5 +17,7 @@ router = APIRouter(prefix="/incidents/{incident_id}/teams", tags=["teams"])
 def create(incident_id: int, body: TeamCreate, session: SessionDep) -> TeamPublic:
     """Form a team: nobody goes alone; a protected member goes with a named protector."""
     pairs = [Pair(tuple(p.member_ids), protector_id=p.protector_id) for p in body.pairs]
-    team = create_team(session, incident_id=incident_id, name=body.name, pairs=pairs)
+    team = create_team(
+        session, incident_id=incident_id, name=body.name, pairs=pairs, leader_id=body.leader_id
+    )
     return TeamPublic.model_validate(team)

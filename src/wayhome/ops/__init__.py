@@ -1,0 +1,1 @@
+"""Running the incident: periods, roster, teams and pairs, roll calls, signals, rotation."""

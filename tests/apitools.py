@@ -1,0 +1,41 @@
+"""Helpers for driving the incident server through its HTTP API in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+PROBLEM = "application/problem+json"
+
+
+def post(client: TestClient, path: str, body: dict[str, Any], status: int = 201) -> Any:
+    """POST ``body`` as JSON, check the status, return the decoded answer."""
+    response = client.post(path, json=body)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """Check that ``response`` is a problem+json answer with ``status``; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    return body
+
+
+def member(client: TestClient, incident: int, name: str, protect: bool = False) -> int:
+    """Put ``name`` on the roster; their id."""
+    body = {"name": name, "needs_protection": protect}
+    created: int = post(client, f"/incidents/{incident}/members", body)["id"]
+    return created
+
+
+def check_in(client: TestClient, incident: int, member_id: int, status: str = "checked_in") -> None:
+    """Set a member's ICS-211 status."""
+    response = client.put(
+        f"/incidents/{incident}/members/{member_id}/status", json={"status": status}
+    )
+    assert response.status_code == 200, response.text
