@@ -21,6 +21,7 @@ __all__ = [
     "OutsideTerrainError",
     "TerrainRequiredError",
     "UnknownCategoryError",
+    "UnknownSignalError",
     "UsageError",
     "WayhomeError",
 ]
@@ -51,6 +52,13 @@ class InvalidIntakeError(UsageError):
 
 class UnknownCategoryError(UsageError, KeyError):
     """A lost-person category that wayhome does not know; the message lists valid ones."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownSignalError(UsageError, KeyError):
+    """A signal code that is not in the codebook; the message lists the valid codes."""
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0]) if self.args else ""

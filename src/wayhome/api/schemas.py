@@ -25,6 +25,10 @@ __all__ = [
     "RollCallAnswerPublic",
     "RollCallCreate",
     "RollCallPublic",
+    "SignalAckCreate",
+    "SignalCreate",
+    "SignalDeliveryPublic",
+    "SignalPublic",
     "TeamCreate",
     "TeamMemberPublic",
     "TeamPublic",
@@ -173,3 +177,35 @@ class RollCallPublic(BaseModel):
     started_at: datetime
     due_at: datetime
     answers: list[RollCallAnswerPublic]
+
+
+class SignalCreate(BaseModel):
+    code: str = Field(
+        min_length=1, max_length=50, description="A codebook code, e.g. two, found, need_help."
+    )
+    member_id: int | None = Field(None, description="One member; give this or team_id or neither.")
+    team_id: int | None = Field(None, description="One team; everyone in the field when neither.")
+
+
+class SignalAckCreate(BaseModel):
+    member_id: int = Field(description="The recipient confirming the signal.")
+
+
+class SignalDeliveryPublic(BaseModel):
+    model_config = _ORM
+    member_id: int
+    status: Literal["delivered", "acknowledged"]
+    acknowledged_at: datetime | None
+
+
+class SignalPublic(BaseModel):
+    model_config = _ORM
+    id: int
+    incident_id: int
+    code: str
+    meaning: str
+    requires_ack: bool
+    member_id: int | None
+    team_id: int | None
+    sent_at: datetime
+    deliveries: list[SignalDeliveryPublic]

@@ -21,16 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
 import gpxpy
 import gpxpy.gpx
 import numpy as np
-from defusedxml import DefusedXmlException
 from numpy.typing import NDArray
 
 from wayhome.errors import DataFileError, InvalidParameterError
+from wayhome.io.vector import _parse_xml as _parse_xml_safely
 
 __all__ = ["GPS_TRACK_FORMATS", "GpsTrack", "read_gps_tracks"]
 
@@ -265,22 +264,14 @@ def _part_name(name: str | None, index: int, count: int, word: str) -> str | Non
 
 # ---------------------------------------------------------------------------- XML (GPX, KML)
 def _parse_xml(data: bytes, source: str) -> Element:
-    """Parse XML safely: no DTD entities, no external references."""
-    try:
-        root: Element = SafeET.fromstring(data)
-    except DefusedXmlException as exc:
-        raise DataFileError(
-            f"gps tracks: '{source}' declares XML entities or external references, which "
-            f"wayhome refuses (they can hide an XML bomb or read local files); export the "
-            f"track from the GPS again ({type(exc).__name__})"
-        ) from None
-    except ParseError as exc:
-        line, col = getattr(exc, "position", (0, 0))
-        raise DataFileError(
-            f"gps tracks: '{source}' is not well-formed XML (line {line}, column {col}: "
-            f"{str(exc).split(':')[0]}); fix the file or export it again"
-        ) from None
-    return root
+    """Parse XML safely (the shared guarded parser), with GPS-track wording."""
+    return _parse_xml_safely(
+        data,
+        source,
+        what="gps tracks",
+        error=DataFileError,
+        hint="export the track from the GPS again",
+    )
 
 
 def _local(tag: str) -> str:

@@ -40,7 +40,7 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import make_valid
 
-from wayhome.errors import InvalidLayerError, InvalidParameterError
+from wayhome.errors import DataFileError, InvalidLayerError, InvalidParameterError
 from wayhome.geo.layers import Feature, LayerKind, Layers, layer_kind
 from wayhome.io.atomic import write_text_atomic
 
@@ -314,22 +314,33 @@ def _geojson_crs(member: Any, source: str) -> str:
 
 
 # ---------------------------------------------------------------------------- XML (GPX, KML)
-def _parse_xml(data: bytes, source: str) -> Element:
-    """Parse XML safely: no DTD entities, no external references."""
+def _parse_xml(
+    data: bytes,
+    source: str,
+    *,
+    what: str = "layers",
+    error: type[DataFileError] = InvalidLayerError,
+    hint: str = "export the file again",
+) -> Element:
+    """Parse XML safely: no DTD entities, no external references.
+
+    ``what`` starts the message (the option or kind of file) and ``error`` is the class
+    raised, so every reader of XML shares one guarded parser.
+    """
     try:
         root: Element = SafeET.fromstring(data)
     except DefusedXmlException as exc:
-        raise InvalidLayerError(
-            f"layers: '{source}' declares XML entities or external references, which "
-            f"wayhome refuses (they can hide an XML bomb); export the file again "
+        raise error(
+            f"{what}: '{source}' declares XML entities or external references, which "
+            f"wayhome refuses (they can hide an XML bomb or read local files); {hint} "
             f"({type(exc).__name__})"
-        ) from exc
+        ) from None
     except ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
-        raise InvalidLayerError(
-            f"layers: '{source}' is not well-formed XML (line {line}, column {col}: "
-            f"{str(exc).split(':')[0]}); fix the file or export it again"
-        ) from exc
+        raise error(
+            f"{what}: '{source}' is not well-formed XML (line {line}, column {col}: "
+            f"{str(exc).split(':')[0]}); fix the file or {hint}"
+        ) from None
     return root
 
 

@@ -36,6 +36,8 @@ __all__ = [
     "Position",
     "RollCall",
     "RollCallAnswer",
+    "SignalDelivery",
+    "SignalMessage",
     "Team",
     "TeamMember",
     "UTCDateTime",
@@ -199,3 +201,34 @@ class RollCallAnswer(Base):
     #: Who answered: the member, or their team leader for them.
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SignalMessage(Base):
+    """A codebook signal sent to one member, one team or everyone in the incident."""
+
+    __tablename__ = "signal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    #: The addressee: one member, one team, or neither for everyone in the field.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    deliveries: Mapped[list[SignalDelivery]] = relationship(
+        lazy="selectin", order_by="SignalDelivery.member_id"
+    )
+
+
+class SignalDelivery(Base):
+    """One recipient of a signal: ``delivered`` until they acknowledge it."""
+
+    __tablename__ = "signal_delivery"
+    __table_args__ = (UniqueConstraint("signal_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signal.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    status: Mapped[str] = mapped_column(String(20), default="delivered")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -10,6 +10,7 @@ from wayhome.api.routes import (
     members,
     positions,
     roll_calls,
+    signals,
     teams,
 )
 
@@ -22,6 +23,7 @@ ROUTERS = (
     teams.router,
     positions.router,
     roll_calls.router,
+    signals.router,
     activity.router,
     live.router,
 )

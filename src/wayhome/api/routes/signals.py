@@ -1,0 +1,87 @@
+"""Signals: send a codebook signal, list them, acknowledge one; each change is pushed live."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from wayhome.api.deps import HubDep, NowDep, SessionDep
+from wayhome.api.hub import LiveHub
+from wayhome.api.schemas import SignalAckCreate, SignalCreate, SignalPublic
+from wayhome.ops.signals import signal_from_code
+from wayhome.store import acknowledge_signal, get_signal, list_signals, send_signal
+from wayhome.store.models import SignalMessage
+
+__all__ = ["acknowledge", "create", "list_all", "read", "router"]
+
+router = APIRouter(prefix="/incidents/{incident_id}/signals", tags=["signals"])
+
+
+def _public(message: SignalMessage) -> SignalPublic:
+    signal = signal_from_code(message.code)
+    return SignalPublic.model_validate(
+        {
+            "id": message.id,
+            "incident_id": message.incident_id,
+            "code": message.code,
+            "meaning": signal.meaning,
+            "requires_ack": signal.requires_ack,
+            "member_id": message.member_id,
+            "team_id": message.team_id,
+            "sent_at": message.sent_at,
+            "deliveries": message.deliveries,
+        },
+        from_attributes=True,
+    )
+
+
+def _publish(hub: LiveHub, event: str, message: SignalMessage) -> SignalPublic:
+    public = _public(message)
+    body = {"type": "signal", "event": event, "signal": public.model_dump(mode="json")}
+    hub.publish(message.incident_id, body)
+    return public
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(
+    incident_id: int, body: SignalCreate, session: SessionDep, hub: HubDep, now: NowDep
+) -> SignalPublic:
+    """Send a signal to one member, one team, or everyone in the field."""
+    message = send_signal(
+        session,
+        incident_id=incident_id,
+        code=body.code,
+        member_id=body.member_id,
+        team_id=body.team_id,
+        now=now,
+    )
+    return _publish(hub, "sent", message)
+
+
+@router.get("")
+def list_all(incident_id: int, session: SessionDep) -> list[SignalPublic]:
+    """The incident's signals, oldest first, with each recipient's delivery."""
+    return [_public(m) for m in list_signals(session, incident_id)]
+
+
+@router.get("/{signal_id}")
+def read(incident_id: int, signal_id: int, session: SessionDep) -> SignalPublic:
+    """One signal with every recipient's delivery and acknowledgement."""
+    return _public(get_signal(session, incident_id=incident_id, signal_id=signal_id))
+
+
+@router.post("/{signal_id}/acks")
+def acknowledge(
+    incident_id: int,
+    signal_id: int,
+    body: SignalAckCreate,
+    session: SessionDep,
+    hub: HubDep,
+    now: NowDep,
+) -> SignalPublic:
+    """A recipient confirms the signal; repeats change nothing and are not pushed again."""
+    result = acknowledge_signal(
+        session, incident_id=incident_id, signal_id=signal_id, member_id=body.member_id, now=now
+    )
+    if not result.recorded:
+        return _public(result.signal)
+    return _publish(hub, "acknowledged", result.signal)
