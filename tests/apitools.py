@@ -39,3 +39,16 @@ def check_in(client: TestClient, incident: int, member_id: int, status: str = "c
         f"/incidents/{incident}/members/{member_id}/status", json={"status": status}
     )
     assert response.status_code == 200, response.text
+
+
+def field_team(
+    client: TestClient, incident: int, names: list[str], status: str = "checked_in"
+) -> tuple[int, list[int]]:
+    """Check ``names`` in and form them into "Team 1", in pairs, the first one leading."""
+    ids = [member(client, incident, n) for n in names]
+    for m in ids:
+        check_in(client, incident, m, status)
+    pairs = [{"member_ids": ids[i : i + 2]} for i in range(0, len(ids), 2)]
+    body = {"name": "Team 1", "pairs": pairs, "leader_id": ids[0]}
+    team: int = post(client, f"/incidents/{incident}/teams", body)["id"]
+    return team, ids

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,6 +113,16 @@ def incident(client: TestClient) -> int:
     assert response.status_code == 201, response.text
     created: int = response.json()["id"]
     return created
+
+
+@pytest.fixture
+def clock(client: TestClient) -> list[datetime]:
+    """The server's clock, from 2026-06-01 14:00 UTC: set ``clock[0]`` to move time."""
+    from wayhome.api.deps import get_now
+
+    now = [datetime(2026, 6, 1, 14, 0, tzinfo=UTC)]
+    client.app.dependency_overrides[get_now] = lambda: now[0]  # type: ignore[attr-defined]
+    return now
 
 
 @pytest.fixture

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 
-from apitools import check_in, member, post, problem
-from wayhome.api.deps import get_now
+from apitools import field_team, post, problem
 
 T0 = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(client: TestClient) -> list[datetime]:
-    """The server's clock: set ``clock[0]`` to move time."""
-    now = [T0]
-    client.app.dependency_overrides[get_now] = lambda: now[0]  # type: ignore[attr-defined]
-    return now
-
-
-def _team(client: TestClient, incident: int, names: list[str]) -> tuple[int, list[int]]:
-    ids = [member(client, incident, n) for n in names]
-    for m in ids:
-        check_in(client, incident, m)
-    pairs = [{"member_ids": ids[i : i + 2]} for i in range(0, len(ids), 2)]
-    body = {"name": "Team 1", "pairs": pairs, "leader_id": ids[0]}
-    team: int = post(client, f"/incidents/{incident}/teams", body)["id"]
-    return team, ids
 
 
 def test_roll_call_with_a_silent_member_is_escalated_and_streamed(
     client: TestClient, incident: int, clock: list[datetime]
 ) -> None:
-    team, (ada, ben) = _team(client, incident, ["Ada", "Ben"])
+    team, (ada, ben) = field_team(client, incident, ["Ada", "Ben"])
     base = f"/incidents/{incident}/roll-calls"
     with client.websocket_connect(f"/incidents/{incident}/live") as ws:
         assert ws.receive_json()["type"] == "subscribed"
@@ -67,7 +47,7 @@ def test_roll_call_with_a_silent_member_is_escalated_and_streamed(
 def test_answering_a_roll_call_of_another_incident_is_a_404_problem(
     client: TestClient, incident: int, clock: list[datetime]
 ) -> None:
-    _, (ada, _) = _team(client, incident, ["Ada", "Ben"])
+    _, (ada, _) = field_team(client, incident, ["Ada", "Ben"])
     rc = post(client, f"/incidents/{incident}/roll-calls", {})
     other = post(client, "/incidents", {"name": "Other"})["id"]
     response = client.post(
@@ -83,7 +63,7 @@ def test_roll_call_refusals_are_422_problems(
 ) -> None:
     nobody = problem(client.post(f"/incidents/{incident}/roll-calls", json={}), 422)
     assert "check members in" in nobody["detail"]
-    _, (ada, ben, cora, _) = _team(client, incident, ["Ada", "Ben", "Cora", "Dev"])
+    _, (ada, ben, cora, _) = field_team(client, incident, ["Ada", "Ben", "Cora", "Dev"])
     rc = post(client, f"/incidents/{incident}/roll-calls", {})["id"]
     body = {"member_id": ben, "by_member_id": cora}
     detail = problem(client.post(f"/incidents/{incident}/roll-calls/{rc}/answers", json=body), 422)

@@ -10,9 +10,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = [
     "ActivityPublic",
+    "GeoJSONPolygon",
+    "HazardAlertPublic",
+    "HazardZoneCreate",
+    "HazardZonePublic",
     "Health",
     "IncidentCreate",
     "IncidentPublic",
+    "InjuryCreate",
+    "InjuryPublic",
     "MemberCreate",
     "MemberPublic",
     "MemberStatusUpdate",
@@ -105,6 +111,9 @@ class TeamPublic(BaseModel):
     id: int
     incident_id: int
     name: str
+    capability: Literal["full", "reduced"] = Field(
+        description="``reduced`` once one of its members is injured."
+    )
     members: list[TeamMemberPublic]
 
 
@@ -209,3 +218,56 @@ class SignalPublic(BaseModel):
     team_id: int | None
     sent_at: datetime
     deliveries: list[SignalDeliveryPublic]
+
+
+class GeoJSONPolygon(BaseModel):
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]] = Field(
+        min_length=1, max_length=100, description="Rings of [lon, lat] positions; outer first."
+    )
+
+
+class HazardZoneCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["East Ridge hunting zone"])
+    kind: Literal["hostile_party", "cliff", "water", "private_land"]
+    geometry: GeoJSONPolygon
+
+
+class HazardZonePublic(BaseModel):
+    id: int
+    incident_id: int
+    name: str
+    kind: str
+    geometry: GeoJSONPolygon
+    created_at: datetime
+
+
+class HazardAlertPublic(BaseModel):
+    zone_id: int
+    zone_name: str
+    kind: str
+    member_id: int
+    member_name: str
+    position_id: uuid.UUID
+    lat: float
+    lon: float
+    time: datetime
+
+
+class InjuryCreate(BaseModel):
+    member_id: int = Field(description="The injured member; they go out of service.")
+    severity: Literal["minor", "serious", "critical"]
+    treatment: str = Field(
+        min_length=1, max_length=2000, examples=["ankle splinted, walking out with support"]
+    )
+    time: AwareDatetime | None = Field(None, description="When it happened; now when absent.")
+
+
+class InjuryPublic(BaseModel):
+    model_config = _ORM
+    id: int
+    incident_id: int
+    member_id: int
+    severity: str
+    treatment: str
+    time: datetime

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from wayhome.store.engine import engine_from_url, session_factory, upgrade_database
 from wayhome.store.errors import PairRuleError, UnknownRecordError
+from wayhome.store.hazards import (
+    HazardAlert,
+    add_hazard_zone,
+    get_hazard_zone,
+    list_hazard_zones,
+    track_hazards,
+)
 from wayhome.store.incidents import (
     create_incident,
     get_incident,
@@ -16,6 +23,7 @@ from wayhome.store.incidents import (
     list_incidents,
     log_activity,
 )
+from wayhome.store.injuries import INJURY_SEVERITIES, list_injuries, report_injury
 from wayhome.store.positions import (
     PositionReport,
     RecordedPosition,
@@ -30,13 +38,6 @@ from wayhome.store.roll_calls import (
     list_roll_calls,
     start_roll_call,
 )
-from wayhome.store.signals import (
-    RecordedAck,
-    acknowledge_signal,
-    get_signal,
-    list_signals,
-    send_signal,
-)
 from wayhome.store.roster import (
     FIELD_STATUSES,
     MEMBER_STATUSES,
@@ -50,10 +51,19 @@ from wayhome.store.roster import (
     set_member_status,
     team_members,
 )
+from wayhome.store.signals import (
+    RecordedAck,
+    acknowledge_signal,
+    get_signal,
+    list_signals,
+    send_signal,
+)
 
 __all__ = [
     "FIELD_STATUSES",
+    "INJURY_SEVERITIES",
     "MEMBER_STATUSES",
+    "HazardAlert",
     "Pair",
     "PairRuleError",
     "PositionReport",
@@ -63,12 +73,14 @@ __all__ = [
     "UnknownRecordError",
     "acknowledge_roll_call",
     "acknowledge_signal",
+    "add_hazard_zone",
     "add_member",
     "check_pairs",
     "create_incident",
     "create_team",
     "engine_from_url",
     "escalate_overdue",
+    "get_hazard_zone",
     "get_incident",
     "get_member",
     "get_roll_call",
@@ -76,16 +88,20 @@ __all__ = [
     "get_team",
     "last_positions",
     "list_activity",
+    "list_hazard_zones",
     "list_incidents",
+    "list_injuries",
     "list_members",
     "list_roll_calls",
     "list_signals",
     "log_activity",
     "record_positions",
+    "report_injury",
     "send_signal",
     "session_factory",
     "set_member_status",
     "start_roll_call",
     "team_members",
+    "track_hazards",
     "upgrade_database",
 ]

@@ -30,7 +30,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 __all__ = [
     "ActivityLog",
     "Base",
+    "HazardPresence",
+    "HazardZone",
     "Incident",
+    "InjuryReport",
     "LastPosition",
     "Member",
     "Position",
@@ -106,6 +109,8 @@ class Team(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: ``full``, or ``reduced`` once a member is injured.
+    capability: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     members: Mapped[list[TeamMember]] = relationship(
         lazy="selectin", order_by="(TeamMember.pair, TeamMember.id)"
@@ -232,3 +237,45 @@ class SignalDelivery(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     status: Mapped[str] = mapped_column(String(20), default="delivered")
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class HazardZone(Base):
+    """A hazard zone of an incident: a GeoJSON polygon (lon/lat) with a kind and a name."""
+
+    __tablename__ = "hazard_zone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: hostile_party, cliff, water or private_land.
+    kind: Mapped[str] = mapped_column(String(20))
+    #: The GeoJSON ``Polygon`` geometry as JSON text (portable across backends).
+    geometry: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class HazardPresence(Base):
+    """Whether a member is inside a zone now; an alert is raised only on entering."""
+
+    __tablename__ = "hazard_presence"
+
+    zone_id: Mapped[int] = mapped_column(ForeignKey("hazard_zone.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    inside: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The time of the position that last changed ``inside``.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InjuryReport(Base):
+    """An injury to a member: severity, treatment given, and when it happened."""
+
+    __tablename__ = "injury_report"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    #: minor, serious or critical.
+    severity: Mapped[str] = mapped_column(String(20))
+    treatment: Mapped[str] = mapped_column(Text)
+    time: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))

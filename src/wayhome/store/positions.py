@@ -3,6 +3,8 @@
 A phone that lost signal replays its queue; a position whose id is already stored is
 returned as stored and nothing new is written. The newest position of each member is
 kept in ``last_position`` on write, so reading the picture never scans the tracks.
+New positions are checked against the incident's hazard zones in the same transaction
+(:func:`~wayhome.store.hazards.track_hazards`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wayhome.errors import InvalidLocationError, InvalidParameterError
+from wayhome.store.hazards import HazardAlert, track_hazards
 from wayhome.store.incidents import get_incident
 from wayhome.store.models import LastPosition, Member, Position
 from wayhome.store.roster import get_member
@@ -45,10 +48,12 @@ class PositionReport:
 
 @dataclass(frozen=True, slots=True)
 class RecordedPosition:
-    """A stored position and whether this call created it (``False`` for a replay)."""
+    """A stored position, whether this call created it (``False`` for a replay), and the
+    hazard-zone entries it raised (only a new position raises any)."""
 
     position: Position
     created: bool
+    alerts: tuple[HazardAlert, ...] = ()
 
 
 def record_positions(
@@ -100,8 +105,17 @@ def _record(
     session.flush()
     for member_id, position in newest.items():
         _update_last(session, incident_id, member_id, position)
+    # Entering a hazard zone is judged in the same transaction: no alert is lost or doubled.
+    new = [r.position for r in out if r.created]
+    alerts = track_hazards(session, incident_id=incident_id, positions=new, commit=False)
     session.commit()
-    return out
+    by_position: dict[uuid.UUID, list[HazardAlert]] = {}
+    for alert in alerts:
+        by_position.setdefault(alert.position.id, []).append(alert)
+    return [
+        RecordedPosition(r.position, r.created, tuple(by_position.get(r.position.id, ())))
+        for r in out
+    ]
 
 
 def _update_last(session: Session, incident_id: int, member_id: int, position: Position) -> None:

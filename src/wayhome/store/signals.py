@@ -61,7 +61,7 @@ def send_signal(
     team_id: int | None = None,
     actor: str = "system",
 ) -> SignalMessage:
-    """Send the signal ``code`` to one member, one team, or (neither given) everyone in the field."""
+    """Send ``code`` to one member, one team, or (neither given) everyone in the field."""
     get_incident(session, incident_id)
     signal = signal_from_code(code)
     scope, recipients = _recipients(session, incident_id, member_id, team_id)

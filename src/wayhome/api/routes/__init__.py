@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from wayhome.api.routes import (
     activity,
+    hazards,
     health,
     incidents,
+    injuries,
     live,
     members,
     positions,
@@ -22,6 +24,8 @@ ROUTERS = (
     members.router,
     teams.router,
     positions.router,
+    hazards.router,
+    injuries.router,
     roll_calls.router,
     signals.router,
     activity.router,

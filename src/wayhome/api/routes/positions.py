@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from wayhome.api.deps import HubDep, SessionDep
 from wayhome.api.hub import LiveHub
+from wayhome.api.routes.hazards import publish_alerts
 from wayhome.api.schemas import (
     PositionBatchCreate,
     PositionBatchPublic,
@@ -33,6 +34,7 @@ def _record_and_publish(
             hub.publish(
                 incident_id, {"type": "position", "position": public.model_dump(mode="json")}
             )
+    publish_alerts(hub, [a for r in recorded for a in r.alerts])
     created = sum(r.created for r in recorded)
     return PositionBatchPublic(created=created, replayed=len(recorded) - created, positions=out)
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, status
 
 from wayhome.api.deps import SessionDep
 from wayhome.api.schemas import TeamCreate, TeamPublic
-from wayhome.store import Pair, create_team
+from wayhome.store import Pair, create_team, get_team
 
-__all__ = ["create", "router"]
+__all__ = ["create", "read", "router"]
 
 router = APIRouter(prefix="/incidents/{incident_id}/teams", tags=["teams"])
 
@@ -21,3 +21,9 @@ def create(incident_id: int, body: TeamCreate, session: SessionDep) -> TeamPubli
         session, incident_id=incident_id, name=body.name, pairs=pairs, leader_id=body.leader_id
     )
     return TeamPublic.model_validate(team)
+
+
+@router.get("/{team_id}")
+def read(incident_id: int, team_id: int, session: SessionDep) -> TeamPublic:
+    """One team with its pairs and capability (``reduced`` once a member is injured)."""
+    return TeamPublic.model_validate(get_team(session, incident_id=incident_id, team_id=team_id))
