@@ -26,6 +26,28 @@ def _run(args: list[str], mp: pytest.MonkeyPatch, cs: pytest.CaptureFixture[str]
     assert code == 0, flat(err)
 
 
+def _rings_plan(tmp_path: Path, mp: pytest.MonkeyPatch, cs: pytest.CaptureFixture[str]) -> Path:
+    """A quick plan directory (rings, 60 m cells) around the demo's last-seen point."""
+    p0 = tmp_path / "p0"
+    _run(
+        [
+            "plan",
+            "--demo",
+            "--model",
+            "rings",
+            "--ipp",
+            "36.541667,-84.28",
+            "--resolution",
+            "60",
+            "--out",
+            str(p0),
+        ],
+        mp,
+        cs,
+    )
+    return p0
+
+
 @pytest.mark.slow
 def test_loop_on_the_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -137,23 +159,7 @@ def test_loop_refusals_change_nothing(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    p0 = tmp_path / "p0"
-    _run(
-        [
-            "plan",
-            "--demo",
-            "--model",
-            "rings",
-            "--ipp",
-            "36.541667,-84.28",
-            "--resolution",
-            "60",
-            "--out",
-            str(p0),
-        ],
-        monkeypatch,
-        capsys,
-    )
+    p0 = _rings_plan(tmp_path, monkeypatch, capsys)
     _run(["segment", "--plan", str(p0)], monkeypatch, capsys)
     before = {f.name: f.read_bytes() for f in p0.iterdir() if f.is_file()}
     code, _, err = invoke(args[0], [*args[1:], "--plan", str(p0)], monkeypatch, capsys)
@@ -199,23 +205,7 @@ def test_debrief_refuses_bad_tracks(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    p0 = tmp_path / "p0"
-    _run(
-        [
-            "plan",
-            "--demo",
-            "--model",
-            "rings",
-            "--ipp",
-            "36.541667,-84.28",
-            "--resolution",
-            "60",
-            "--out",
-            str(p0),
-        ],
-        monkeypatch,
-        capsys,
-    )
+    p0 = _rings_plan(tmp_path, monkeypatch, capsys)
     track = tmp_path / "t.gpx"
     track.write_text(
         content
@@ -240,23 +230,7 @@ def test_debrief_refuses_bad_tracks(
 def test_zero_area_drawn_segment_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    p0 = tmp_path / "p0"
-    _run(
-        [
-            "plan",
-            "--demo",
-            "--model",
-            "rings",
-            "--ipp",
-            "36.541667,-84.28",
-            "--resolution",
-            "60",
-            "--out",
-            str(p0),
-        ],
-        monkeypatch,
-        capsys,
-    )
+    p0 = _rings_plan(tmp_path, monkeypatch, capsys)
     drawn = tmp_path / "drawn.geojson"
     drawn.write_text(
         json.dumps(

@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from wayhome.errors import DataFileError, InvalidParameterError
 from wayhome.io.vector import _parse_xml as _parse_xml_safely
+from wayhome.io.vector import _read_bytes as _read_bytes_checked
 
 __all__ = ["GPS_TRACK_FORMATS", "GpsTrack", "read_gps_tracks"]
 
@@ -164,18 +165,14 @@ def read_gps_tracks(path: Path | str) -> tuple[tuple[GpsTrack, ...], tuple[str, 
 
 # ---------------------------------------------------------------------------- shared
 def _read_bytes(p: Path) -> bytes:
-    """The whole file; refuse missing and empty files."""
-    if not p.exists():
-        raise DataFileError(f"gps tracks: no such file '{p}'; check the path")
-    if p.is_dir():
-        raise DataFileError(f"gps tracks: '{p}' is a directory; give a GPX, KML or GeoJSON file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise DataFileError(f"gps tracks: cannot read '{p}' ({exc.strerror})") from exc
-    if not data.strip():
-        raise DataFileError(f"gps tracks: '{p.name}' is empty; export the track from the GPS again")
-    return data
+    """The whole file (the shared reader), with GPS-track wording."""
+    return _read_bytes_checked(
+        p,
+        what="gps tracks",
+        error=DataFileError,
+        kind="a GPX, KML or GeoJSON file",
+        again="export the track from the GPS again",
+    )
 
 
 def _finish_track(raw: _RawTrack, source: str) -> tuple[GpsTrack, str | None]:

@@ -147,18 +147,25 @@ _KIND_HINTS = {
 }
 
 
-def _read_bytes(p: Path) -> bytes:
-    """The whole file; refuse missing and empty files."""
+def _read_bytes(
+    p: Path,
+    *,
+    what: str = "layers",
+    error: type[DataFileError] = InvalidLayerError,
+    kind: str = "a layer file",
+    again: str = "export the layer again",
+) -> bytes:
+    """The whole file; refuse missing, unreadable and empty files (shared by the readers)."""
     if not p.exists():
-        raise InvalidLayerError(f"layers: no such file '{p}'; check the path")
+        raise error(f"{what}: no such file '{p}'; check the path")
     if p.is_dir():
-        raise InvalidLayerError(f"layers: '{p}' is a directory; give a layer file")
+        raise error(f"{what}: '{p}' is a directory; give {kind}")
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InvalidLayerError(f"layers: cannot read '{p}' ({exc.strerror})") from exc
+        raise error(f"{what}: cannot read '{p}' ({exc.strerror})") from exc
     if not data.strip():
-        raise InvalidLayerError(f"layers: '{p.name}' is empty; export the layer again")
+        raise error(f"{what}: '{p.name}' is empty; {again}")
     return data
 
 
