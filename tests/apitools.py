@@ -52,3 +52,19 @@ def field_team(
     body = {"name": "Team 1", "pairs": pairs, "leader_id": ids[0]}
     team: int = post(client, f"/incidents/{incident}/teams", body)["id"]
     return team, ids
+
+
+#: The password of users made by :func:`login_as`.
+PASSWORD = "correct-horse-battery"
+
+
+def login_as(
+    client: TestClient, incident: int, role: str, member_id: int | None = None, login: str = ""
+) -> dict[str, str]:
+    """Make a user with ``role`` in ``incident`` (as the fixture's admin); their auth headers."""
+    login = login or f"{role}-{member_id or 0}-{incident}"
+    post(client, "/users", {"login": login, "name": login.title(), "password": PASSWORD})
+    body = {"login": login, "role": role, "member_id": member_id}
+    post(client, f"/incidents/{incident}/roles", body)
+    token = post(client, "/auth/token", {"login": login, "password": PASSWORD}, status=200)
+    return {"Authorization": f"Bearer {token['access_token']}"}

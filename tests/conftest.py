@@ -96,13 +96,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    """The incident server on ``database_url``, its lifespan running (64 kB body limit)."""
+    """The incident server on ``database_url``, its lifespan running (64 kB body limit).
+
+    Requests carry the token of an agency administrator (login ``admin``), who becomes
+    incident commander of every incident they open; see ``apitools.login_as`` for others.
+    """
     from fastapi.testclient import TestClient
 
     from wayhome.api import WayhomeSettings, create_app
 
+    from wayhome.store import create_user, issue_token
+    from wayhome.store.models import utc_now
+
     settings = WayhomeSettings(database_url=database_url, max_body_bytes=64 * 1024)
     with TestClient(create_app(settings)) as c:
+        # Logged in as an agency administrator, who becomes commander of what they open.
+        with c.app.state.sessions() as s:  # type: ignore[attr-defined]
+            admin = create_user(s, login="admin", name="Agency Admin", is_admin=True)
+            token = issue_token(s, user_id=admin.id, now=utc_now())
+        c.headers["Authorization"] = f"Bearer {token}"
         yield c
 
 

@@ -11,13 +11,16 @@ tree to HTTP statuses in one handler.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
     "CaseDataError",
+    "ConflictError",
     "DataFileError",
     "GridTooLargeError",
     "InvalidIntakeError",
     "InvalidLayerError",
     "InvalidLocationError",
     "InvalidParameterError",
+    "NotAuthenticatedError",
     "OutsideTerrainError",
     "TerrainRequiredError",
     "UnknownCategoryError",
@@ -86,3 +89,16 @@ class TerrainRequiredError(UsageError):
 
 class GridTooLargeError(UsageError, MemoryError):
     """The requested grid would need more memory than allowed; the message gives the estimate."""
+
+
+class NotAuthenticatedError(UsageError):
+    """No credentials, or a login, password or token that is wrong, expired or revoked."""
+
+
+class AccessDeniedError(UsageError, PermissionError):
+    """The user is known but their role does not allow this (or not in this incident)."""
+
+
+class ConflictError(UsageError):
+    """The request contradicts what is stored: a replayed id with other content, a change
+    to a closed incident, closing an incident with people still in the field, ..."""

@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wayhome.errors import UsageError, WayhomeError
+from wayhome.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotAuthenticatedError,
+    UsageError,
+    WayhomeError,
+)
 from wayhome.store.errors import PairRuleError, UnknownRecordError
 
 __all__ = [
@@ -31,7 +37,10 @@ PROBLEM_JSON = "application/problem+json"
 
 #: Most specific first: the first class an error is an instance of gives its status.
 _STATUSES: tuple[tuple[type[WayhomeError], int, str], ...] = (
+    (NotAuthenticatedError, 401, "Not authenticated"),
+    (AccessDeniedError, 403, "Forbidden"),
     (UnknownRecordError, 404, "Not found"),
+    (ConflictError, 409, "Conflict"),
     (PairRuleError, 422, "Pairing rule broken"),
     (UsageError, 422, "Invalid input"),
 )
@@ -56,7 +65,10 @@ async def _wayhome_error(request: Request, exc: Exception) -> JSONResponse:
     status, title = status_of(exc)
     extra = {"rule": exc.rule} if isinstance(exc, PairRuleError) else {}
     detail = str(exc) if status < 500 else "the server failed; the request was not applied"
-    return problem_response(status, title, detail, instance=request.url.path, **extra)
+    response = problem_response(status, title, detail, instance=request.url.path, **extra)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -19,6 +19,7 @@ __all__ = [
     "IncidentPublic",
     "InjuryCreate",
     "InjuryPublic",
+    "MePublic",
     "MemberCreate",
     "MemberPublic",
     "MemberStatusUpdate",
@@ -27,6 +28,8 @@ __all__ = [
     "PositionBatchPublic",
     "PositionCreate",
     "PositionPublic",
+    "RoleCreate",
+    "RolePublic",
     "RollCallAnswerCreate",
     "RollCallAnswerPublic",
     "RollCallCreate",
@@ -38,6 +41,10 @@ __all__ = [
     "TeamCreate",
     "TeamMemberPublic",
     "TeamPublic",
+    "TokenCreate",
+    "TokenPublic",
+    "UserCreate",
+    "UserPublic",
 ]
 
 _ORM = ConfigDict(from_attributes=True)
@@ -59,6 +66,65 @@ class IncidentPublic(BaseModel):
     id: int
     name: str
     created_at: datetime
+    status: Literal["open", "closed"]
+    closed_at: datetime | None
+
+
+# --- Access: users, tokens, roles ------------------------------------------------------
+
+
+class TokenCreate(BaseModel):
+    login: str = Field(min_length=1, max_length=100, examples=["ann.lee"])
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    user_id: int
+
+
+class UserCreate(BaseModel):
+    login: str = Field(min_length=1, max_length=100, examples=["ann.lee"])
+    name: str = Field(min_length=1, max_length=200)
+    password: str | None = Field(
+        None, min_length=8, max_length=200, description="None: a token-only user (a device)."
+    )
+    is_admin: bool = Field(
+        False, description="An agency administrator: adds users, opens incidents."
+    )
+
+
+class UserPublic(BaseModel):
+    model_config = _ORM
+    id: int
+    login: str
+    name: str
+    is_admin: bool
+
+
+class RoleCreate(BaseModel):
+    login: str = Field(min_length=1, max_length=100, description="The user to give the role.")
+    role: Literal[
+        "incident_commander", "operations", "planning", "team_leader", "searcher", "viewer"
+    ]
+    member_id: int | None = Field(
+        None, description="The user's member on the roster (required for field roles)."
+    )
+
+
+class RolePublic(BaseModel):
+    model_config = _ORM
+    id: int
+    incident_id: int
+    user_id: int
+    role: str
+    member_id: int | None
+
+
+class MePublic(BaseModel):
+    user: UserPublic
+    roles: list[RolePublic]
 
 
 class MemberCreate(BaseModel):

@@ -28,19 +28,26 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AccessToken",
     "ActivityLog",
+    "AppUser",
+    "Assignment",
     "Base",
     "HazardPresence",
     "HazardZone",
     "Incident",
+    "IncidentRole",
     "InjuryReport",
     "LastPosition",
     "Member",
+    "OperationalPeriod",
+    "Place",
     "Position",
     "RollCall",
     "RollCallAnswer",
     "SignalDelivery",
     "SignalMessage",
+    "Subject",
     "Team",
     "TeamMember",
     "UTCDateTime",
@@ -84,6 +91,9 @@ class Incident(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    #: ``open`` until closed; a closed incident takes no more changes.
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Member(Base):
@@ -99,6 +109,16 @@ class Member(Base):
     #: ICS-211 status: pending, checked_in, assigned, out_of_service, checked_out.
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    #: Qualifications, comma-separated (e.g. ``"SARTECH II, WFA"``).
+    qualifications: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: NIMS resource kind: ground, dog, medical, drone, mounted, command, other.
+    resource_type: Mapped[str] = mapped_column(
+        String(20), default="ground", server_default="ground"
+    )
+    #: Medical notes the team leader and medics must know (allergies, conditions).
+    medical_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Phone or radio call sign.
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Team(Base):
@@ -112,6 +132,8 @@ class Team(Base):
     #: ``full``, or ``reduced`` once a member is injured.
     capability: Mapped[str] = mapped_column(String(20), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    #: Since when the team is overdue (no contact, or past turnaround); ``None`` when not.
+    overdue_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     members: Mapped[list[TeamMember]] = relationship(
         lazy="selectin", order_by="(TeamMember.pair, TeamMember.id)"
     )
@@ -132,6 +154,8 @@ class TeamMember(Base):
     protects_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
     #: The team leader, who may answer a roll call for the members of their pair.
     leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Movement order on the trail: ``lead``, ``middle`` or ``rear`` (``None``: not set).
+    march: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class Position(Base):
@@ -279,3 +303,133 @@ class InjuryReport(Base):
     treatment: Mapped[str] = mapped_column(Text)
     time: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(200))
+
+
+class OperationalPeriod(Base):
+    """An operational period (ICS): numbered, with its times and objectives."""
+
+    __tablename__ = "operational_period"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    objectives: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Subject(Base):
+    """The lost person: intake fields, the guardian named at intake, and the outcome.
+
+    ``status`` goes ``missing`` → ``found`` → ``handed_over`` (to the verified guardian) or
+    ``transferred`` (to EMS, hospital, law enforcement). The handover code given to the
+    guardian at intake is stored only as a salted hash.
+    """
+
+    __tablename__ = "subject"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(50))
+    age: Mapped[float | None] = mapped_column(Float, nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    last_seen_lat: Mapped[float] = mapped_column(Float)
+    last_seen_lon: Mapped[float] = mapped_column(Float)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    guardian_name: Mapped[str] = mapped_column(String(200))
+    guardian_relation: Mapped[str] = mapped_column(String(100))
+    handover_code_hash: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="missing", server_default="missing")
+    found_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    found_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    found_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    found_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Condition when found (e.g. ``"cold, scratched, alert"``).
+    condition: Mapped[str] = mapped_column(Text, default="", server_default="")
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Who took the subject: the verified guardian's name, or the receiving agency.
+    handed_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Place(Base):
+    """A named point of the incident: staging area, rendezvous point, command post, helispot."""
+
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Assignment(Base):
+    """A task for a team: a search segment (by the plan's segment id) in one period."""
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    period_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operational_period.id"), nullable=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    #: The segment's id in the plan directory's ``segments.geojson`` (e.g. ``"A3"``).
+    segment: Mapped[str] = mapped_column(String(50))
+    #: planned, in_progress, completed or aborted.
+    status: Mapped[str] = mapped_column(String(20), default="planned", server_default="planned")
+    instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rendezvous_id: Mapped[int | None] = mapped_column(ForeignKey("place.id"), nullable=True)
+    #: The time the team must turn back; past it and not completed, the team is overdue.
+    turnaround_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The team's own estimate of its probability of detection, reported at debrief.
+    reported_pod: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class AppUser(Base):
+    """A person who logs in to the server (not the roster: that is :class:`Member`)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: ``scrypt$n$r$p$salt$hash`` (hex); empty for token-only users (devices).
+    password_hash: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: An agency administrator: may add users and open incidents.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class AccessToken(Base):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class IncidentRole(Base):
+    """A user's role in one incident, optionally tied to their member on the roster."""
+
+    __tablename__ = "incident_role"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    #: incident_commander, planning, operations, team_leader, searcher or viewer.
+    role: Mapped[str] = mapped_column(String(30))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)

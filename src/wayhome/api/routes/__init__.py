@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wayhome.api.routes import (
+    access,
     activity,
     hazards,
     health,
@@ -20,6 +21,7 @@ __all__ = ["ROUTERS"]
 
 ROUTERS = (
     health.router,
+    access.router,
     incidents.router,
     members.router,
     teams.router,

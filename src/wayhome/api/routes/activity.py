@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from wayhome.api.auth import ReaderDep
 from wayhome.api.deps import SessionDep
 from wayhome.api.schemas import ActivityPublic
 from wayhome.store import list_activity
@@ -14,6 +15,6 @@ router = APIRouter(prefix="/incidents/{incident_id}/activity", tags=["activity l
 
 
 @router.get("")
-def list_all(incident_id: int, session: SessionDep) -> list[ActivityPublic]:
+def list_all(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[ActivityPublic]:
     """Every state change of the incident, in order."""
     return [ActivityPublic.model_validate(a) for a in list_activity(session, incident_id)]

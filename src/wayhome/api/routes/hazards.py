@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, status
 
+from wayhome.api.auth import PlannerDep, ReaderDep
 from wayhome.api.deps import SessionDep
 from wayhome.api.hub import LiveHub
 from wayhome.api.schemas import HazardAlertPublic, HazardZoneCreate, HazardZonePublic
@@ -48,7 +49,9 @@ def publish_alerts(hub: LiveHub, alerts: Sequence[HazardAlert]) -> None:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create(incident_id: int, body: HazardZoneCreate, session: SessionDep) -> HazardZonePublic:
+def create(
+    incident_id: int, body: HazardZoneCreate, session: SessionDep, actor: PlannerDep
+) -> HazardZonePublic:
     """Draw a hazard zone (GeoJSON polygon in lon/lat); members entering it raise an alert."""
     zone = add_hazard_zone(
         session,
@@ -56,17 +59,18 @@ def create(incident_id: int, body: HazardZoneCreate, session: SessionDep) -> Haz
         name=body.name,
         kind=body.kind,
         geometry=body.geometry.model_dump(),
+        actor=actor.label,
     )
     return _public(zone)
 
 
 @router.get("")
-def list_all(incident_id: int, session: SessionDep) -> list[HazardZonePublic]:
+def list_all(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[HazardZonePublic]:
     """The incident's hazard zones, oldest first."""
     return [_public(z) for z in list_hazard_zones(session, incident_id)]
 
 
 @router.get("/{zone_id}")
-def read(incident_id: int, zone_id: int, session: SessionDep) -> HazardZonePublic:
+def read(incident_id: int, zone_id: int, session: SessionDep, actor: ReaderDep) -> HazardZonePublic:
     """One hazard zone."""
     return _public(get_hazard_zone(session, incident_id=incident_id, zone_id=zone_id))

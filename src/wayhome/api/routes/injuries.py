@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from wayhome.api.auth import ReaderDep, ReporterDep
 from wayhome.api.deps import NowDep, SessionDep
 from wayhome.api.schemas import InjuryCreate, InjuryPublic
 from wayhome.store import list_injuries, report_injury
@@ -14,8 +15,11 @@ router = APIRouter(prefix="/incidents/{incident_id}/injuries", tags=["injuries"]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create(incident_id: int, body: InjuryCreate, session: SessionDep, now: NowDep) -> InjuryPublic:
+def create(
+    incident_id: int, body: InjuryCreate, session: SessionDep, now: NowDep, actor: ReporterDep
+) -> InjuryPublic:
     """Report an injury (severity, treatment, time): out of service, team reduced, logged."""
+    actor.require_reports_for(body.member_id)
     report = report_injury(
         session,
         incident_id=incident_id,
@@ -23,11 +27,12 @@ def create(incident_id: int, body: InjuryCreate, session: SessionDep, now: NowDe
         severity=body.severity,
         treatment=body.treatment,
         time=body.time or now,
+        actor=actor.label,
     )
     return InjuryPublic.model_validate(report)
 
 
 @router.get("")
-def list_all(incident_id: int, session: SessionDep) -> list[InjuryPublic]:
+def list_all(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[InjuryPublic]:
     """The incident's injury reports, oldest first."""
     return [InjuryPublic.model_validate(r) for r in list_injuries(session, incident_id)]

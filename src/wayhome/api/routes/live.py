@@ -1,8 +1,10 @@
 """``/incidents/{id}/live``: a WebSocket stream of the incident's new positions.
 
 The first message is ``{"type": "subscribed", "incident_id": ...}``; then one
-``{"type": "position", "position": {...}}`` per new position. An unknown incident closes
-the socket with code 4404.
+``{"type": "position", "position": {...}}`` per new position (and the other live events).
+The token comes as ``Authorization: Bearer`` or, from a browser, ``?access_token=``.
+The socket is closed with 4401 without a valid token, 4403 without a role in the incident
+and 4404 for an unknown incident.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import contextlib
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
-from wayhome.api.deps import HubDep, SessionDep
-from wayhome.store import UnknownRecordError, get_incident
+from wayhome.api.deps import HubDep, NowDep, SessionDep
+from wayhome.errors import AccessDeniedError, NotAuthenticatedError
+from wayhome.store import UnknownRecordError, incident_actor, user_for_token
+from wayhome.store.models import AppUser
 
 __all__ = ["live", "router"]
 
@@ -22,12 +26,23 @@ router = APIRouter(tags=["live"])
 
 
 @router.websocket("/incidents/{incident_id}/live")
-async def live(websocket: WebSocket, incident_id: int, session: SessionDep, hub: HubDep) -> None:
+async def live(
+    websocket: WebSocket, incident_id: int, session: SessionDep, hub: HubDep, now: NowDep
+) -> None:
     """Push the incident's new positions to this viewer until it disconnects."""
+
+    def authorise() -> None:
+        scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+        token = value if scheme.lower() == "bearer" else ""
+        token = token or websocket.query_params.get("access_token", "")
+        user: AppUser = user_for_token(session, token, now=now)
+        incident_actor(session, user=user, incident_id=incident_id)
+
     try:
-        await run_in_threadpool(get_incident, session, incident_id)
-    except UnknownRecordError as exc:
-        await websocket.close(code=4404, reason=str(exc)[:120])
+        await run_in_threadpool(authorise)
+    except (NotAuthenticatedError, AccessDeniedError, UnknownRecordError) as exc:
+        code = {NotAuthenticatedError: 4401, AccessDeniedError: 4403}.get(type(exc), 4404)
+        await websocket.close(code=code, reason=str(exc)[:120])
         return
     await websocket.accept()
     with hub.subscribe(incident_id) as queue:

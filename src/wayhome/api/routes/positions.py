@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
+from wayhome.api.auth import ReaderDep, ReporterDep
 from wayhome.api.deps import HubDep, SessionDep
 from wayhome.api.hub import LiveHub
 from wayhome.api.routes.hazards import publish_alerts
@@ -16,7 +17,7 @@ from wayhome.api.schemas import (
     PositionCreate,
     PositionPublic,
 )
-from wayhome.store import PositionReport, last_positions, record_positions
+from wayhome.store import Actor, PositionReport, last_positions, record_positions
 
 __all__ = ["create", "create_batch", "latest", "router"]
 
@@ -24,8 +25,14 @@ router = APIRouter(prefix="/incidents/{incident_id}/positions", tags=["positions
 
 
 def _record_and_publish(
-    session: Session, hub: LiveHub, incident_id: int, bodies: Sequence[PositionCreate]
+    session: Session,
+    hub: LiveHub,
+    incident_id: int,
+    bodies: Sequence[PositionCreate],
+    actor: Actor,
 ) -> PositionBatchPublic:
+    for body in bodies:
+        actor.require_reports_for(body.member_id)
     reports = [PositionReport(**body.model_dump()) for body in bodies]
     recorded = record_positions(session, incident_id=incident_id, reports=reports)
     out = [PositionPublic.model_validate(r.position) for r in recorded]
@@ -41,10 +48,15 @@ def _record_and_publish(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    incident_id: int, body: PositionCreate, session: SessionDep, hub: HubDep, response: Response
+    incident_id: int,
+    body: PositionCreate,
+    session: SessionDep,
+    hub: HubDep,
+    response: Response,
+    actor: ReporterDep,
 ) -> PositionPublic:
     """Store one position; a replayed id answers 200 with the stored row."""
-    result = _record_and_publish(session, hub, incident_id, [body])
+    result = _record_and_publish(session, hub, incident_id, [body], actor)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
     return result.positions[0]
@@ -52,13 +64,17 @@ def create(
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED)
 def create_batch(
-    incident_id: int, body: PositionBatchCreate, session: SessionDep, hub: HubDep
+    incident_id: int,
+    body: PositionBatchCreate,
+    session: SessionDep,
+    hub: HubDep,
+    actor: ReporterDep,
 ) -> PositionBatchPublic:
     """Store a device's queued positions at once; ids already stored are not stored again."""
-    return _record_and_publish(session, hub, incident_id, body.positions)
+    return _record_and_publish(session, hub, incident_id, body.positions, actor)
 
 
 @router.get("/latest")
-def latest(incident_id: int, session: SessionDep) -> list[PositionPublic]:
+def latest(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[PositionPublic]:
     """The newest position of each member who reported one."""
     return [PositionPublic.model_validate(p) for p in last_positions(session, incident_id)]

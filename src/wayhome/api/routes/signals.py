@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from wayhome.api.auth import ReaderDep, ReporterDep
 from wayhome.api.deps import HubDep, NowDep, SessionDep
 from wayhome.api.hub import LiveHub
 from wayhome.api.schemas import SignalAckCreate, SignalCreate, SignalPublic
@@ -43,7 +44,12 @@ def _publish(hub: LiveHub, event: str, message: SignalMessage) -> SignalPublic:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    incident_id: int, body: SignalCreate, session: SessionDep, hub: HubDep, now: NowDep
+    incident_id: int,
+    body: SignalCreate,
+    session: SessionDep,
+    hub: HubDep,
+    now: NowDep,
+    actor: ReporterDep,
 ) -> SignalPublic:
     """Send a signal to one member, one team, or everyone in the field."""
     message = send_signal(
@@ -53,18 +59,19 @@ def create(
         member_id=body.member_id,
         team_id=body.team_id,
         now=now,
+        actor=actor.label,
     )
     return _publish(hub, "sent", message)
 
 
 @router.get("")
-def list_all(incident_id: int, session: SessionDep) -> list[SignalPublic]:
+def list_all(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[SignalPublic]:
     """The incident's signals, oldest first, with each recipient's delivery."""
     return [_public(m) for m in list_signals(session, incident_id)]
 
 
 @router.get("/{signal_id}")
-def read(incident_id: int, signal_id: int, session: SessionDep) -> SignalPublic:
+def read(incident_id: int, signal_id: int, session: SessionDep, actor: ReaderDep) -> SignalPublic:
     """One signal with every recipient's delivery and acknowledgement."""
     return _public(get_signal(session, incident_id=incident_id, signal_id=signal_id))
 
@@ -77,8 +84,10 @@ def acknowledge(
     session: SessionDep,
     hub: HubDep,
     now: NowDep,
+    actor: ReporterDep,
 ) -> SignalPublic:
     """A recipient confirms the signal; repeats change nothing and are not pushed again."""
+    actor.require_reports_for(body.member_id)
     result = acknowledge_signal(
         session, incident_id=incident_id, signal_id=signal_id, member_id=body.member_id, now=now
     )

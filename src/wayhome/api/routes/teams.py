@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from wayhome.api.auth import ReaderDep, RosterDep
 from wayhome.api.deps import SessionDep
 from wayhome.api.schemas import TeamCreate, TeamPublic
 from wayhome.store import Pair, create_team, get_team
@@ -14,16 +15,21 @@ router = APIRouter(prefix="/incidents/{incident_id}/teams", tags=["teams"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create(incident_id: int, body: TeamCreate, session: SessionDep) -> TeamPublic:
+def create(incident_id: int, body: TeamCreate, session: SessionDep, actor: RosterDep) -> TeamPublic:
     """Form a team: nobody goes alone; a protected member goes with a named protector."""
     pairs = [Pair(tuple(p.member_ids), protector_id=p.protector_id) for p in body.pairs]
     team = create_team(
-        session, incident_id=incident_id, name=body.name, pairs=pairs, leader_id=body.leader_id
+        session,
+        incident_id=incident_id,
+        name=body.name,
+        pairs=pairs,
+        leader_id=body.leader_id,
+        actor=actor.label,
     )
     return TeamPublic.model_validate(team)
 
 
 @router.get("/{team_id}")
-def read(incident_id: int, team_id: int, session: SessionDep) -> TeamPublic:
+def read(incident_id: int, team_id: int, session: SessionDep, actor: ReaderDep) -> TeamPublic:
     """One team with its pairs and capability (``reduced`` once a member is injured)."""
     return TeamPublic.model_validate(get_team(session, incident_id=incident_id, team_id=team_id))

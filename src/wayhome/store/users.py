@@ -1,0 +1,309 @@
+"""Users, bearer tokens and incident roles.
+
+A user logs in with a password (or holds a token issued to a device) and has at most one
+role per incident; a searcher's or team leader's role names their member on the roster, so
+their reports can be limited to themself or their team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wayhome.access.roles import FIELD_ROLES, ROLES, Permission, Role, permissions_of
+from wayhome.access.secrets import hash_secret, new_token, token_digest, verify_secret
+from wayhome.errors import (
+    AccessDeniedError,
+    ConflictError,
+    InvalidParameterError,
+    NotAuthenticatedError,
+)
+from wayhome.store.errors import UnknownRecordError
+from wayhome.store.incidents import get_incident, log_activity
+from wayhome.store.models import AccessToken, AppUser, IncidentRole, TeamMember
+from wayhome.store.roster import get_member
+
+__all__ = [
+    "Actor",
+    "authenticate",
+    "count_users",
+    "create_user",
+    "get_user",
+    "grant_role",
+    "incident_actor",
+    "issue_token",
+    "list_roles",
+    "revoke_role",
+    "revoke_token",
+    "user_for_token",
+    "user_incident_ids",
+]
+
+#: How long a token lives unless told otherwise: one week (a long search, offline phones).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A user acting in one incident: their role, permissions and whom they may report for.
+
+    ``reports_for`` is ``None`` when the role may report for anyone (command roles);
+    otherwise the member ids a field role may speak for (themself, or their team).
+    """
+
+    user_id: int
+    login: str
+    name: str
+    incident_id: int
+    role: str
+    member_id: int | None
+    permissions: frozenset[Permission]
+    reports_for: frozenset[int] | None
+
+    @property
+    def label(self) -> str:
+        """How the activity log names this actor: ``"Ann Lee (operations)"``."""
+        return f"{self.name} ({self.role})"
+
+    def require(self, permission: Permission) -> None:
+        """Raise :class:`AccessDeniedError` unless the role holds ``permission``."""
+        if permission not in self.permissions:
+            raise AccessDeniedError(
+                f"role {self.role!r} may not {permission.value} in incident {self.incident_id}; "
+                "ask the incident commander for a role that may"
+            )
+
+    def require_reports_for(self, member_id: int) -> None:
+        """Raise :class:`AccessDeniedError` if this field role may not speak for ``member_id``."""
+        if self.reports_for is not None and member_id not in self.reports_for:
+            whom = "yourself" if self.role == Role.SEARCHER else "the members of your team"
+            raise AccessDeniedError(
+                f"member_id: as {self.role} you report only for {whom}, not member {member_id}"
+            )
+
+
+def count_users(session: Session) -> int:
+    """How many users the server has (0 on a fresh install)."""
+    return session.scalar(select(func.count()).select_from(AppUser)) or 0
+
+
+def create_user(
+    session: Session,
+    *,
+    login: str,
+    name: str,
+    password: str | None = None,
+    is_admin: bool = False,
+) -> AppUser:
+    """Add a user; ``password=None`` makes a token-only user (a device)."""
+    login = login.strip().lower()
+    if not login or len(login) > 100 or not all(c.isalnum() or c in "._-@" for c in login):
+        raise InvalidParameterError("login: use 1-100 letters, digits or . _ - @ (e.g. 'ann.lee')")
+    if not name.strip():
+        raise InvalidParameterError("name: give the user's name")
+    if password is not None and len(password) < 8:
+        raise InvalidParameterError("password: use at least 8 characters")
+    if session.scalar(select(AppUser.id).where(AppUser.login == login)) is not None:
+        raise ConflictError(f"login: {login!r} is taken; pick another")
+    user = AppUser(
+        login=login,
+        name=name.strip(),
+        password_hash=hash_secret(password) if password is not None else "",
+        is_admin=is_admin,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> AppUser:
+    """The user ``user_id``; :class:`UnknownRecordError` when there is none."""
+    user = session.get(AppUser, user_id)
+    if user is None:
+        raise UnknownRecordError(f"user {user_id}: no such user")
+    return user
+
+
+def issue_token(
+    session: Session,
+    *,
+    user_id: int,
+    now: datetime,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+) -> str:
+    """A new bearer token for ``user_id``, valid for ``lifetime``; only its hash is stored."""
+    get_user(session, user_id)
+    token = new_token()
+    session.add(
+        AccessToken(
+            user_id=user_id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    session.commit()
+    return token
+
+
+def authenticate(
+    session: Session,
+    *,
+    login: str,
+    password: str,
+    now: datetime,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+) -> tuple[AppUser, str]:
+    """Check ``login``/``password``; the user and a new token, or :class:`NotAuthenticatedError`.
+
+    The same message for an unknown login and a wrong password (no account probing).
+    """
+    user = session.scalar(select(AppUser).where(AppUser.login == login.strip().lower()))
+    if user is None or not user.password_hash or not verify_secret(password, user.password_hash):
+        raise NotAuthenticatedError("login or password is wrong; check both and try again")
+    return user, issue_token(session, user_id=user.id, now=now, lifetime=lifetime)
+
+
+def user_for_token(session: Session, token: str, *, now: datetime) -> AppUser:
+    """The user holding ``token``; :class:`NotAuthenticatedError` if unknown, expired or revoked."""
+    row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        raise NotAuthenticatedError("token: unknown or revoked; log in again at /auth/token")
+    if row.expires_at <= now:
+        raise NotAuthenticatedError("token: expired; log in again at /auth/token")
+    return get_user(session, row.user_id)
+
+
+def revoke_token(session: Session, token: str, *, now: datetime) -> None:
+    """Revoke ``token`` at once (logging out, a lost phone); unknown tokens are ignored."""
+    row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+        session.commit()
+
+
+def grant_role(
+    session: Session,
+    *,
+    incident_id: int,
+    user_id: int,
+    role: str,
+    member_id: int | None = None,
+    actor: str = "system",
+) -> IncidentRole:
+    """Give ``user_id`` ``role`` in the incident (replacing a role they had); logged.
+
+    Field roles (team leader, searcher) must name the user's member on the roster.
+    """
+    get_incident(session, incident_id)
+    user = get_user(session, user_id)
+    if role not in ROLES:
+        raise InvalidParameterError(f"role: {role!r} is not a role; use one of {', '.join(ROLES)}")
+    if member_id is not None:
+        get_member(session, incident_id=incident_id, member_id=member_id)
+    elif Role(role) in FIELD_ROLES:
+        raise InvalidParameterError(
+            f"member_id: a {role} reports for a member on the roster; give their member id"
+        )
+    grant = session.scalar(
+        select(IncidentRole).where(
+            IncidentRole.incident_id == incident_id, IncidentRole.user_id == user_id
+        )
+    )
+    if grant is None:
+        grant = IncidentRole(incident_id=incident_id, user_id=user_id, role=role)
+        session.add(grant)
+    grant.role = role
+    grant.member_id = member_id
+    log_activity(
+        session,
+        incident_id=incident_id,
+        actor=actor,
+        kind="access",
+        text=f"{user.name} ({user.login}) is now {role}",
+    )
+    session.commit()
+    return grant
+
+
+def list_roles(session: Session, incident_id: int) -> Sequence[IncidentRole]:
+    """Every user's role in the incident, in the order they were granted."""
+    get_incident(session, incident_id)
+    query = (
+        select(IncidentRole)
+        .where(IncidentRole.incident_id == incident_id)
+        .order_by(IncidentRole.id)
+    )
+    return session.scalars(query).all()
+
+
+def revoke_role(session: Session, *, incident_id: int, role_id: int, actor: str = "system") -> None:
+    """Take a user's role in the incident away; logged."""
+    grant = session.get(IncidentRole, role_id)
+    if grant is None or grant.incident_id != incident_id:
+        raise UnknownRecordError(f"role {role_id}: no such role grant in incident {incident_id}")
+    user = get_user(session, grant.user_id)
+    session.delete(grant)
+    log_activity(
+        session,
+        incident_id=incident_id,
+        actor=actor,
+        kind="access",
+        text=f"{user.name} ({user.login}) no longer has a role ({grant.role})",
+    )
+    session.commit()
+
+
+def user_incident_ids(session: Session, user_id: int) -> set[int]:
+    """The incidents in which ``user_id`` has a role."""
+    query = select(IncidentRole.incident_id).where(IncidentRole.user_id == user_id)
+    return set(session.scalars(query))
+
+
+def incident_actor(session: Session, *, user: AppUser, incident_id: int) -> Actor:
+    """``user`` acting in ``incident_id``; :class:`AccessDeniedError` if they have no role there.
+
+    An unknown incident raises :class:`UnknownRecordError` only for admins; others get
+    :class:`AccessDeniedError` either way, so incident ids cannot be probed.
+    """
+    grant = session.scalar(
+        select(IncidentRole).where(
+            IncidentRole.incident_id == incident_id, IncidentRole.user_id == user.id
+        )
+    )
+    if grant is None:
+        if user.is_admin:
+            get_incident(session, incident_id)
+        raise AccessDeniedError(
+            f"incident {incident_id}: you have no role in this incident; "
+            "ask its incident commander to add you"
+        )
+    role = Role(grant.role)
+    reports_for: frozenset[int] | None = None
+    if role is Role.SEARCHER:
+        reports_for = frozenset({grant.member_id} if grant.member_id is not None else ())
+    elif role is Role.TEAM_LEADER:
+        reports_for = frozenset(_team_mates(session, grant.member_id))
+    return Actor(
+        user_id=user.id,
+        login=user.login,
+        name=user.name,
+        incident_id=incident_id,
+        role=role.value,
+        member_id=grant.member_id,
+        permissions=permissions_of(role),
+        reports_for=reports_for,
+    )
+
+
+def _team_mates(session: Session, member_id: int | None) -> set[int]:
+    """``member_id`` and everyone in a team with them."""
+    if member_id is None:
+        return set()
+    teams = select(TeamMember.team_id).where(TeamMember.member_id == member_id)
+    query = select(TeamMember.member_id).where(TeamMember.team_id.in_(teams))
+    return {member_id, *session.scalars(query)}
