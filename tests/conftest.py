@@ -108,7 +108,11 @@ def client(database_url: str) -> Iterator[TestClient]:
     from wayhome.store import create_user, issue_token
     from wayhome.store.models import utc_now
 
-    settings = WayhomeSettings(database_url=database_url, max_body_bytes=64 * 1024)
+    # The background watch is off: it runs on the wall clock, tests move the server's
+    # clock (``clock`` fixture) and call /escalations and /overdue-checks themselves.
+    settings = WayhomeSettings(
+        database_url=database_url, max_body_bytes=64 * 1024, roll_call_watch_seconds=0
+    )
     with TestClient(create_app(settings)) as c:
         # Logged in as an agency administrator, who becomes commander of what they open.
         with c.app.state.sessions() as s:  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from apitools import login_as
 from apitools import member as _member
 from apitools import post as _post
 from apitools import problem as _problem
@@ -99,6 +100,25 @@ def test_position_replay_is_idempotent(client: TestClient, incident: int) -> Non
     assert latest[0]["member_id"] == member
 
 
+def test_a_replay_with_other_content_is_a_409_problem_and_the_batch_stores_nothing(
+    client: TestClient, incident: int
+) -> None:
+    member = _member(client, incident, "Ana")
+    position = _position(member)
+    _post(client, f"/incidents/{incident}/positions", position)
+    moved = {**position, "lat": 36.9}
+    body = _problem(client.post(f"/incidents/{incident}/positions", json=moved), 409)
+    assert body["detail"].startswith(f"lat: position {position['id']} is already stored")
+    fresh = _position(member, lat=36.7, time="2026-06-01T14:09:00Z")
+    batch = {"positions": [fresh, {**position, "time": "2026-06-01T14:04:00Z"}]}
+    response = client.post(f"/incidents/{incident}/positions/batch", json=batch)
+    assert _problem(response, 409)["detail"].startswith("positions[1].time: position")
+    latest = client.get(f"/incidents/{incident}/positions/latest").json()
+    assert [p["id"] for p in latest] == [position["id"]]  # the fresh position was not stored
+    # The identical replay is still accepted as a replay.
+    _post(client, f"/incidents/{incident}/positions", position, status=200)
+
+
 @pytest.mark.parametrize(
     "change",
     [{"lat": 91.0}, {"lon": 181.0}, {"time": "2026-06-01T14:03:00"}, {"id": "not-a-uuid"}],
@@ -160,3 +180,91 @@ def test_websocket_for_an_unknown_incident_is_closed(client: TestClient) -> None
     with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/incidents/9/live"):
         pass
     assert info.value.code == 4404
+
+
+# --- Member profiles (medical notes are confidential) and the march order ---------------
+
+
+def test_member_profile_and_who_reads_the_medical_notes(client: TestClient, incident: int) -> None:
+    base = f"/incidents/{incident}/members"
+    profile = {
+        "qualifications": "K9 area search",
+        "resource_type": "dog",
+        "medical_notes": "bee sting allergy",
+        "contact": "radio SAR-12",
+    }
+    ada = _post(client, base, {"name": "Ada", **profile})
+    assert {k: ada[k] for k in profile} == profile  # the commander reads everything
+    ben = _member(client, incident, "Ben")
+    cora = _member(client, incident, "Cora")
+    team = {"name": "Team 1", "pairs": [{"member_ids": [ada["id"], ben]}], "leader_id": ben}
+    _post(client, f"/incidents/{incident}/teams", team)
+    patched = client.patch(f"{base}/{cora}", json={"medical_notes": "asthma", "contact": "555"})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["medical_notes"], patched.json()["resource_type"]) == (
+        "asthma",
+        "ground",
+    )
+
+    def notes(headers: dict[str, str]) -> dict[int, str]:
+        roster = client.get(base, headers=headers).json()
+        return {m["id"]: m["medical_notes"] for m in roster}
+
+    everyone = {ada["id"]: "bee sting allergy", ben: "", cora: "asthma"}
+    hidden = {ada["id"]: "", ben: "", cora: ""}
+    assert notes(login_as(client, incident, "operations")) == everyone
+    assert notes(login_as(client, incident, "viewer")) == hidden
+    assert notes(login_as(client, incident, "planning")) == hidden
+    assert notes(login_as(client, incident, "team_leader", ben)) == {
+        **hidden,
+        ada["id"]: "bee sting allergy",
+    }
+    assert notes(login_as(client, incident, "searcher", cora)) == {**hidden, cora: "asthma"}
+    viewer_view = client.get(base, headers=login_as(client, incident, "viewer", login="v2")).json()
+    assert viewer_view[0]["contact"] == "radio SAR-12"  # only the notes are confidential
+    log = [e["text"] for e in client.get(f"/incidents/{incident}/activity").json()]
+    assert "Cora: profile updated (medical notes, contact)" in log
+    assert not any("allergy" in t or "asthma" in t for t in log)
+
+
+def test_bad_profiles_are_422_problems_and_viewers_may_not_change_them(
+    client: TestClient, incident: int
+) -> None:
+    base = f"/incidents/{incident}/members"
+    bad = _problem(client.post(base, json={"name": "Ada", "resource_type": "horse"}), 422)
+    assert bad["detail"].startswith("resource_type: ")
+    assert client.get(base).json() == []
+    ada = _member(client, incident, "Ada")
+    too_long = _problem(client.patch(f"{base}/{ada}", json={"contact": "x" * 201}), 422)
+    assert too_long["detail"].startswith("contact: ")
+    viewer = login_as(client, incident, "viewer")
+    _problem(client.patch(f"{base}/{ada}", json={"medical_notes": "x"}, headers=viewer), 403)
+    _problem(client.patch(f"{base}/999", json={"contact": "x"}), 404)
+    [stored] = client.get(base).json()
+    assert (stored["contact"], stored["medical_notes"]) == ("", "")
+
+
+def test_march_order_and_the_list_of_teams(client: TestClient, incident: int) -> None:
+    a, b = _member(client, incident, "Ana"), _member(client, incident, "Ben")
+    kid, guard = _member(client, incident, "Kid", True), _member(client, incident, "Dee")
+    pairs = [{"member_ids": [a, b]}, {"member_ids": [kid, guard], "protector_id": guard}]
+    team = _post(client, f"/incidents/{incident}/teams", {"name": "Team 1", "pairs": pairs})
+    assert [m["march"] for m in team["members"]] == [None, None, None, None]
+    url = f"/incidents/{incident}/teams/{team['id']}/march"
+    response = client.put(url, json={"lead_id": b, "rear_id": guard})
+    assert response.status_code == 200, response.text
+    march = {m["member_id"]: m["march"] for m in response.json()["members"]}
+    assert march == {a: "middle", b: "lead", kid: "middle", guard: "rear"}
+    assert client.get(f"/incidents/{incident}/teams").json() == [response.json()]
+    # The vulnerable walk in the middle; a refusal changes nothing.
+    body = _problem(client.put(url, json={"lead_id": kid, "rear_id": a}), 422)
+    assert body["rule"] == "protected-member-in-middle"
+    assert body["detail"].startswith("lead_id: Kid")
+    same = _problem(client.put(url, json={"lead_id": a, "rear_id": a}), 422)
+    assert same["detail"].startswith("rear_id: ")
+    _problem(client.put(url, json={"lead_id": a}), 422)
+    _problem(
+        client.put(f"/incidents/{incident}/teams/999/march", json={"lead_id": a, "rear_id": b}), 404
+    )
+    stored = client.get(f"/incidents/{incident}/teams/{team['id']}").json()
+    assert {m["member_id"]: m["march"] for m in stored["members"]} == march

@@ -55,6 +55,17 @@ MODULES = [
     "wayhome.store.roll_calls",
     "wayhome.store.roster",
     "wayhome.store.signals",
+    "wayhome.store.users",
+    "wayhome.store.periods",
+    "wayhome.store.places",
+    "wayhome.store.assignments",
+    "wayhome.store.subjects",
+    "wayhome.store.overdue",
+    "wayhome.store.rotation",
+    "wayhome.access",
+    "wayhome.access.roles",
+    "wayhome.access.secrets",
+    "wayhome.demo.story",
     "wayhome.ops.hazards",
     "wayhome.ops.rotation",
     "wayhome.ops.signals",
@@ -64,6 +75,10 @@ MODULES = [
     "wayhome.api.schemas",
     "wayhome.api.settings",
     "wayhome.api.watch",
+    "wayhome.api.auth",
+    "wayhome.api.routes.subjects",
+    "wayhome.api.routes.assignments",
+    "wayhome.cli.demo",
 ]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +15,7 @@ from wayhome.api.hub import LiveHub
 from wayhome.api.problems import BodyLimitMiddleware, install_problem_handlers
 from wayhome.api.routes import ROUTERS
 from wayhome.api.settings import WayhomeSettings, get_settings
-from wayhome.api.watch import watch_roll_calls
+from wayhome.api.watch import watch_incidents
 from wayhome.store import engine_from_url, session_factory, upgrade_database
 
 __all__ = ["create_app"]
@@ -36,8 +37,11 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
         watch = None
         if settings.roll_call_watch_seconds > 0:
             watch = asyncio.create_task(
-                watch_roll_calls(
-                    app.state.sessions, app.state.hub, settings.roll_call_watch_seconds
+                watch_incidents(
+                    app.state.sessions,
+                    app.state.hub,
+                    settings.roll_call_watch_seconds,
+                    no_contact=timedelta(minutes=settings.overdue_minutes),
                 )
             )
         try:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -79,8 +80,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
+    message = first["msg"]
+    if first.get("type") == "json_invalid":  # its loc ends at the character, not a field
+        where, message = "body", f"not valid JSON ({message} at character {where})"
     return problem_response(
-        422, "Invalid input", f"{where}: {first['msg']}", instance=request.url.path, errors=errors
+        422, "Invalid input", f"{where}: {message}", instance=request.url.path, errors=errors
     )
 
 
@@ -96,11 +100,34 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+#: The largest id the store can look up (INTEGER columns are 32-bit on PostgreSQL).
+_MAX_ID = 2**31 - 1
+
+
+async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot take: an id past _MAX_ID (SQLite raises OverflowError past
+    # 64 bits, PostgreSQL SQLSTATE 22003 past 32), or text with a NUL byte (PostgreSQL).
+    if (
+        isinstance(exc, OverflowError)
+        or getattr(getattr(exc, "orig", None), "sqlstate", "") == "22003"
+    ):
+        detail = (
+            "a number or time in the request is out of range "
+            f"(ids are at most {_MAX_ID}, times within years 1-9999); check them"
+        )
+    else:
+        detail = "a value in the request cannot be stored (text with a NUL character?); fix it"
+    return problem_response(422, "Invalid input", detail, instance=request.url.path)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map the wayhome error tree, validation errors and HTTP errors to problem+json."""
     app.add_exception_handler(WayhomeError, _wayhome_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    # Values past what the database holds are the request's fault, not the server's.
+    app.add_exception_handler(OverflowError, _unstorable)
+    app.add_exception_handler(DataError, _unstorable)
 
 
 class BodyLimitMiddleware:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["WayhomeSettings", "get_settings"]
@@ -18,8 +21,11 @@ class WayhomeSettings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     #: Most positions in one batch.
     max_batch: int = 1000
-    #: Seconds between two rounds of roll-call escalation (0 turns the watch off).
+    #: Seconds between two rounds of the watch: roll-call escalation and overdue teams
+    #: (0 turns the watch off).
     roll_call_watch_seconds: float = 10.0
+    #: Minutes without contact from any member before a team in the field is overdue.
+    overdue_minutes: Annotated[float, Field(gt=0)] = 30.0
 
 
 def get_settings() -> WayhomeSettings:

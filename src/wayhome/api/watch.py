@@ -1,24 +1,30 @@
-"""The watch: roll-call events to live viewers, and the periodic escalation of silent members.
+"""The watch: roll-call and overdue-team events to live viewers, checked periodically.
 
-:func:`watch_roll_calls` runs for the app's lifetime (started by its lifespan), so a
-missing answer is escalated at its due time even when nobody asks the server.
+:func:`watch_incidents` runs for the app's lifetime (started by its lifespan): every
+round it escalates the roll-call answers now due and raises or clears overdue teams, so
+both happen on time even when nobody asks the server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from wayhome.api.hub import LiveHub
-from wayhome.api.schemas import RollCallPublic
-from wayhome.store import escalate_overdue
+from wayhome.api.schemas import OverdueChangePublic, OverdueTeamPublic, RollCallPublic
+from wayhome.store import OverdueChange, check_overdue, escalate_overdue
 from wayhome.store.models import RollCall, utc_now
 
-__all__ = ["escalate_and_publish", "publish_roll_call", "watch_roll_calls"]
+__all__ = [
+    "check_overdue_and_publish",
+    "escalate_and_publish",
+    "publish_roll_call",
+    "watch_incidents",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -41,16 +47,55 @@ def escalate_and_publish(
     return [publish_roll_call(hub, "escalated", rc) for rc in roll_calls.values() if rc]
 
 
-async def watch_roll_calls(sessions: sessionmaker[Session], hub: LiveHub, interval: float) -> None:
-    """Every ``interval`` seconds, escalate what is overdue; runs until cancelled."""
+def _change_public(change: OverdueChange) -> OverdueChangePublic:
+    """The API view of an overdue change."""
+    team = OverdueTeamPublic(
+        id=change.team_id,
+        incident_id=change.incident_id,
+        name=change.team_name,
+        reason=change.reason,
+        since=change.since,
+    )
+    return OverdueChangePublic(event=change.event, team=team)
 
-    def once() -> None:
+
+def check_overdue_and_publish(
+    session: Session,
+    hub: LiveHub,
+    *,
+    no_contact: timedelta,
+    now: datetime | None = None,
+    incident_id: int | None = None,
+) -> list[OverdueChangePublic]:
+    """Raise and clear overdue teams (at ``now``, the clock by default); publish each change
+    as ``{"type": "overdue", "event": "raised" | "cleared", "team": {...}}``."""
+    when = utc_now() if now is None else now
+    changes = check_overdue(session, now=when, no_contact=no_contact, incident_id=incident_id)
+    out = [_change_public(c) for c in changes]
+    for change, public in zip(changes, out, strict=True):
+        message = {"type": "overdue", **public.model_dump(mode="json")}
+        hub.publish(change.incident_id, message)
+    return out
+
+
+async def watch_incidents(
+    sessions: sessionmaker[Session], hub: LiveHub, interval: float, *, no_contact: timedelta
+) -> None:
+    """Every ``interval`` seconds, escalate silent roll-call answers and check for overdue
+    teams; runs until cancelled. A failed round is logged and the next one tried."""
+
+    def escalate() -> None:
         with sessions() as session:
             escalate_and_publish(session, hub)
 
+    def overdue() -> None:
+        with sessions() as session:
+            check_overdue_and_publish(session, hub, no_contact=no_contact)
+
     while True:
         await asyncio.sleep(interval)
-        try:
-            await run_in_threadpool(once)
-        except Exception:  # the watch must outlive a failed round (database restarting, ...)
-            _log.exception("roll-call escalation failed; retrying in %s s", interval)
+        for name, job in (("roll-call escalation", escalate), ("overdue check", overdue)):
+            try:
+                await run_in_threadpool(job)
+            except Exception:  # the watch must outlive a failed round (database restarting, ...)
+                _log.exception("%s failed; retrying in %s s", name, interval)

@@ -24,7 +24,17 @@ err_console = Console(stderr=True)
 
 def _register() -> None:
     # Subcommands register themselves on import; imported here, not at module import.
-    from wayhome.cli import assign, clue, debrief, evaluate, plan, segment, serve, simulate  # noqa: F401
+    from wayhome.cli import (  # noqa: F401
+        assign,
+        clue,
+        debrief,
+        demo,
+        evaluate,
+        plan,
+        segment,
+        serve,
+        simulate,
+    )
 
 
 def main() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wayhome.cli.app import app
 
-__all__ = ["serve"]
+if TYPE_CHECKING:
+    from wayhome.api import WayhomeSettings
+
+__all__ = ["first_admin", "run_server", "serve"]
 
 
 @app.command()
@@ -26,11 +29,39 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the live incident picture; health at /health, API docs at /docs."""
-    import uvicorn
-
-    from wayhome.api import create_app, get_settings
+    from wayhome.api import get_settings
 
     settings = get_settings()
     if database_url is not None:
         settings = settings.model_copy(update={"database_url": database_url})
-    uvicorn.run(create_app(settings), host=host, port=port)
+    run_server(settings, host=host, port=port)
+
+
+def first_admin(settings: WayhomeSettings) -> str | None:
+    """Bring the database to the newest schema; on a fresh one, add ``admin``: its password."""
+    from wayhome.store import engine_from_url, ensure_admin, session_factory, upgrade_database
+
+    upgrade_database(settings.database_url)
+    engine = engine_from_url(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            return ensure_admin(session)
+    finally:
+        engine.dispose()
+
+
+def run_server(settings: WayhomeSettings, *, host: str, port: int) -> None:
+    """Serve ``settings`` on ``host:port`` until interrupted (Ctrl-C)."""
+    import uvicorn
+
+    from wayhome.api import create_app
+
+    password = first_admin(settings)
+    if password is not None:
+        typer.echo(
+            f"wayhome: new server; log in as 'admin' with password {password} "
+            "(shown once: write it down)",
+            err=True,
+        )
+    typer.echo(f"wayhome: serving http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -7,8 +7,15 @@ caller from its settings with :func:`engine_from_url`.
 
 from __future__ import annotations
 
+from wayhome.store.assignments import (
+    ASSIGNMENT_STATUSES,
+    create_assignment,
+    get_assignment,
+    list_assignments,
+    set_assignment_status,
+)
 from wayhome.store.engine import engine_from_url, session_factory, upgrade_database
-from wayhome.store.errors import PairRuleError, UnknownRecordError
+from wayhome.store.errors import HandoverRefusedError, PairRuleError, UnknownRecordError
 from wayhome.store.hazards import (
     HazardAlert,
     add_hazard_zone,
@@ -17,6 +24,8 @@ from wayhome.store.hazards import (
     track_hazards,
 )
 from wayhome.store.incidents import (
+    activity_clock,
+    close_incident,
     create_incident,
     get_incident,
     list_activity,
@@ -24,6 +33,9 @@ from wayhome.store.incidents import (
     log_activity,
 )
 from wayhome.store.injuries import INJURY_SEVERITIES, list_injuries, report_injury
+from wayhome.store.overdue import OverdueChange, OverdueTeam, check_overdue, list_overdue
+from wayhome.store.periods import create_period, get_period, list_periods
+from wayhome.store.places import PLACE_KINDS, add_place, get_place, list_places
 from wayhome.store.positions import (
     PositionReport,
     RecordedPosition,
@@ -41,6 +53,7 @@ from wayhome.store.roll_calls import (
 from wayhome.store.roster import (
     FIELD_STATUSES,
     MEMBER_STATUSES,
+    RESOURCE_TYPES,
     Pair,
     add_member,
     check_pairs,
@@ -48,8 +61,11 @@ from wayhome.store.roster import (
     get_member,
     get_team,
     list_members,
+    list_teams,
+    set_march_order,
     set_member_status,
     team_members,
+    update_member_profile,
 )
 from wayhome.store.signals import (
     RecordedAck,
@@ -58,11 +74,23 @@ from wayhome.store.signals import (
     list_signals,
     send_signal,
 )
+from wayhome.store.subjects import (
+    MAX_HANDOVER_ATTEMPTS,
+    MIN_HANDOVER_CODE,
+    SUBJECT_STATUSES,
+    create_subject,
+    get_subject,
+    hand_over,
+    list_subjects,
+    report_found,
+    transfer_subject,
+)
 from wayhome.store.users import (
     Actor,
     authenticate,
     count_users,
     create_user,
+    ensure_admin,
     get_user,
     grant_role,
     incident_actor,
@@ -75,11 +103,20 @@ from wayhome.store.users import (
 )
 
 __all__ = [
+    "ASSIGNMENT_STATUSES",
     "FIELD_STATUSES",
     "INJURY_SEVERITIES",
+    "MAX_HANDOVER_ATTEMPTS",
     "MEMBER_STATUSES",
+    "MIN_HANDOVER_CODE",
+    "PLACE_KINDS",
+    "RESOURCE_TYPES",
+    "SUBJECT_STATUSES",
     "Actor",
+    "HandoverRefusedError",
     "HazardAlert",
+    "OverdueChange",
+    "OverdueTeam",
     "Pair",
     "PairRuleError",
     "PositionReport",
@@ -89,46 +126,70 @@ __all__ = [
     "UnknownRecordError",
     "acknowledge_roll_call",
     "acknowledge_signal",
+    "activity_clock",
     "add_hazard_zone",
     "add_member",
+    "add_place",
     "authenticate",
+    "check_overdue",
     "check_pairs",
+    "close_incident",
     "count_users",
+    "create_assignment",
     "create_incident",
+    "create_period",
+    "create_subject",
     "create_team",
     "create_user",
     "engine_from_url",
+    "ensure_admin",
     "escalate_overdue",
+    "get_assignment",
     "get_hazard_zone",
     "get_incident",
     "get_member",
+    "get_period",
+    "get_place",
     "get_roll_call",
     "get_signal",
+    "get_subject",
     "get_team",
     "get_user",
     "grant_role",
+    "hand_over",
     "incident_actor",
     "issue_token",
     "last_positions",
     "list_activity",
+    "list_assignments",
     "list_hazard_zones",
     "list_incidents",
     "list_injuries",
     "list_members",
+    "list_overdue",
+    "list_periods",
+    "list_places",
     "list_roles",
     "list_roll_calls",
     "list_signals",
+    "list_subjects",
+    "list_teams",
     "log_activity",
     "record_positions",
+    "report_found",
     "report_injury",
     "revoke_role",
     "revoke_token",
     "send_signal",
     "session_factory",
+    "set_assignment_status",
+    "set_march_order",
     "set_member_status",
     "start_roll_call",
     "team_members",
     "track_hazards",
+    "transfer_subject",
+    "update_member_profile",
     "upgrade_database",
     "user_for_token",
     "user_incident_ids",

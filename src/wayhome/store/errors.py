@@ -1,13 +1,13 @@
-"""Errors of the incident store: unknown records and broken team rules.
+"""Errors of the incident store: unknown records, broken team rules, refused handovers.
 
-Both hang from :class:`wayhome.errors.UsageError`; the API maps them to 404 and 422.
+All hang from :class:`wayhome.errors.UsageError`; the API maps them to 404, 422 and 403.
 """
 
 from __future__ import annotations
 
-from wayhome.errors import InvalidParameterError, UsageError
+from wayhome.errors import AccessDeniedError, InvalidParameterError, UsageError
 
-__all__ = ["PairRuleError", "UnknownRecordError"]
+__all__ = ["HandoverRefusedError", "PairRuleError", "UnknownRecordError"]
 
 
 class UnknownRecordError(UsageError, KeyError):
@@ -23,3 +23,15 @@ class PairRuleError(InvalidParameterError):
     def __init__(self, message: str, *, rule: str = "nobody-goes-alone") -> None:
         super().__init__(message)
         self.rule = rule
+
+
+class HandoverRefusedError(AccessDeniedError):
+    """A handover whose guardian details did not match the intake record (or is locked).
+
+    ``fields`` names what did not match (``guardian_name``, ``guardian_relation``,
+    ``code``), never the stored values; it is empty once the handover is locked.
+    """
+
+    def __init__(self, message: str, *, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields

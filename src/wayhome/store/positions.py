@@ -1,8 +1,11 @@
 """Live positions: idempotent writes (device-generated ids) and last-known positions.
 
 A phone that lost signal replays its queue; a position whose id is already stored is
-returned as stored and nothing new is written. The newest position of each member is
-kept in ``last_position`` on write, so reading the picture never scans the tracks.
+returned as stored and nothing new is written. A stored id sent with other content (member,
+lat, lon or time) is refused as a :class:`~wayhome.errors.ConflictError`, and the whole
+batch with it: every report is checked before anything is written. The newest position
+of each member is kept in ``last_position`` on write, so reading the picture never scans
+the tracks.
 New positions are checked against the incident's hazard zones in the same transaction
 (:func:`~wayhome.store.hazards.track_hazards`).
 """
@@ -18,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wayhome.errors import InvalidLocationError, InvalidParameterError
+from wayhome.errors import ConflictError, InvalidLocationError, InvalidParameterError
 from wayhome.store.hazards import HazardAlert, track_hazards
 from wayhome.store.incidents import get_incident
 from wayhome.store.models import LastPosition, Member, Position
@@ -61,7 +64,8 @@ def record_positions(
 ) -> list[RecordedPosition]:
     """Store ``reports`` in one transaction; ids already stored come back as stored.
 
-    Either every new position is stored or none (a bad member id rejects the batch).
+    Either every new position is stored or none: a bad member id, or an id already stored
+    (or sent twice in the batch) with other content (:class:`ConflictError`), rejects it.
     """
     get_incident(session, incident_id)
     for attempt in range(2):
@@ -80,6 +84,7 @@ def _record(
 ) -> list[RecordedPosition]:
     ids = {r.id for r in reports}
     stored = {p.id: p for p in session.scalars(select(Position).where(Position.id.in_(ids)))}
+    _check_replays(incident_id, reports, stored)
     for member_id in {r.member_id for r in reports if r.id not in stored}:
         get_member(session, incident_id=incident_id, member_id=member_id)
     out: list[RecordedPosition] = []
@@ -116,6 +121,39 @@ def _record(
         RecordedPosition(r.position, r.created, tuple(by_position.get(r.position.id, ())))
         for r in out
     ]
+
+
+#: What a replay must repeat exactly.
+_COMPARED = ("member_id", "lat", "lon", "time")
+
+
+def _check_replays(
+    incident_id: int, reports: Sequence[PositionReport], stored: dict[uuid.UUID, Position]
+) -> None:
+    """Refuse a report whose id is stored (or earlier in the batch) with other content."""
+    first: dict[uuid.UUID, PositionReport] = {}
+    for index, report in enumerate(reports):
+        where = f"positions[{index}]." if len(reports) > 1 else ""
+        earlier: Position | PositionReport | None = stored.get(report.id) or first.get(report.id)
+        first.setdefault(report.id, report)
+        if earlier is None:
+            continue
+        if isinstance(earlier, Position) and earlier.incident_id != incident_id:
+            raise ConflictError(
+                f"{where}id: position {report.id} is already stored in another incident; "
+                "a new position needs a new id"
+            )
+        differing = [f for f in _COMPARED if getattr(earlier, f) != getattr(report, f)]
+        if not differing:
+            continue
+        held = ", ".join(f"{f} {getattr(earlier, f)}" for f in differing)
+        sent = ", ".join(f"{f} {getattr(report, f)}" for f in differing)
+        source = "stored" if report.id in stored else "earlier in this batch"
+        raise ConflictError(
+            f"{where}{', '.join(differing)}: position {report.id} is already {source} with "
+            f"{held}, not {sent}; a replay repeats the position exactly, "
+            "a new position needs a new id"
+        )
 
 
 def _update_last(session: Session, incident_id: int, member_id: int, position: Position) -> None:

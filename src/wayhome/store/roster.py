@@ -7,6 +7,10 @@ The rules, checked before anything is stored:
 - ``protected-member-needs-protector``: a member who needs protection (a non-searcher, a
   minor, an injured person) is in a pair that names a protector, who is another member
   of that pair and does not need protection themself.
+
+On the trail a team walks in a movement order (:func:`set_march_order`): one member
+leads, one walks at the rear, everyone else in the middle; under the rule
+``protected-member-in-middle`` a member who needs protection is never lead or rear.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ __all__ = [
     "FIELD_STATUSES",
     "MAX_PAIR_SIZE",
     "MEMBER_STATUSES",
+    "RESOURCE_TYPES",
     "Pair",
     "add_member",
     "check_pairs",
@@ -33,8 +38,11 @@ __all__ = [
     "get_member",
     "get_team",
     "list_members",
+    "list_teams",
+    "set_march_order",
     "set_member_status",
     "team_members",
+    "update_member_profile",
 ]
 
 #: ICS-211 check-in statuses, in the order a member usually goes through them.
@@ -44,6 +52,12 @@ FIELD_STATUSES = frozenset({"checked_in", "assigned"})
 
 #: A pair, or a trio when the numbers are odd.
 MAX_PAIR_SIZE = 3
+
+#: NIMS-style kinds of resource a member is (a dog handler, a medic, a drone pilot, ...).
+RESOURCE_TYPES = ("ground", "dog", "medical", "drone", "mounted", "water", "command", "other")
+
+#: The longest contact (phone, call sign) the store keeps.
+_CONTACT_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +74,35 @@ def add_member(
     incident_id: int,
     name: str,
     needs_protection: bool = False,
+    qualifications: str = "",
+    resource_type: str = "ground",
+    medical_notes: str = "",
+    contact: str = "",
     actor: str = "system",
 ) -> Member:
-    """Put a person on the incident's roster and log it."""
+    """Put a person on the incident's roster and log it.
+
+    The profile (qualifications, resource type, medical notes, contact) may be given now
+    or later with :func:`update_member_profile`; medical notes never go into the log.
+    """
     get_incident(session, incident_id)
     if not name.strip():
         raise InvalidParameterError("name: give the member's name")
-    member = Member(incident_id=incident_id, name=name.strip(), needs_protection=needs_protection)
+    _check_profile(resource_type=resource_type, contact=contact)
+    member = Member(
+        incident_id=incident_id,
+        name=name.strip(),
+        needs_protection=needs_protection,
+        qualifications=qualifications.strip(),
+        resource_type=resource_type,
+        medical_notes=medical_notes.strip(),
+        contact=contact.strip(),
+    )
     session.add(member)
     session.flush()
     flag = " (needs protection)" if needs_protection else ""
+    if resource_type != "ground":
+        flag += f" ({resource_type})"
     log_activity(
         session,
         incident_id=incident_id,
@@ -77,6 +110,62 @@ def add_member(
         kind="roster",
         text=f"member added: {member.name}{flag}",
     )
+    session.commit()
+    return member
+
+
+def _check_profile(*, resource_type: str | None, contact: str | None) -> None:
+    if resource_type is not None and resource_type not in RESOURCE_TYPES:
+        raise InvalidParameterError(
+            f"resource_type: {resource_type!r} is not a resource type; "
+            f"use one of {', '.join(RESOURCE_TYPES)}"
+        )
+    if contact is not None and len(contact.strip()) > _CONTACT_LENGTH:
+        raise InvalidParameterError(
+            f"contact: {len(contact.strip())} characters; give a phone number or call sign "
+            f"of at most {_CONTACT_LENGTH}"
+        )
+
+
+def update_member_profile(
+    session: Session,
+    *,
+    incident_id: int,
+    member_id: int,
+    qualifications: str | None = None,
+    resource_type: str | None = None,
+    medical_notes: str | None = None,
+    contact: str | None = None,
+    actor: str = "system",
+) -> Member:
+    """Change a member's profile; ``None`` leaves a field as it is. Logged when it changes.
+
+    The log names what changed; it repeats qualifications and resource type but never
+    the medical notes or the contact, which only some roles may read.
+    """
+    _check_profile(resource_type=resource_type, contact=contact)
+    member = get_member(session, incident_id=incident_id, member_id=member_id)
+    changes: list[str] = []
+    if qualifications is not None and qualifications.strip() != member.qualifications:
+        member.qualifications = qualifications.strip()
+        changes.append(f"qualifications {member.qualifications!r}")
+    if resource_type is not None and resource_type != member.resource_type:
+        changes.append(f"resource type {member.resource_type} -> {resource_type}")
+        member.resource_type = resource_type
+    if medical_notes is not None and medical_notes.strip() != member.medical_notes:
+        member.medical_notes = medical_notes.strip()
+        changes.append("medical notes")
+    if contact is not None and contact.strip() != member.contact:
+        member.contact = contact.strip()
+        changes.append("contact")
+    if changes:
+        log_activity(
+            session,
+            incident_id=incident_id,
+            actor=actor,
+            kind="roster",
+            text=f"{member.name}: profile updated ({', '.join(changes)})",
+        )
     session.commit()
     return member
 
@@ -242,6 +331,70 @@ def get_team(session: Session, *, incident_id: int, team_id: int) -> Team:
     team = session.get(Team, team_id)
     if team is None or team.incident_id != incident_id:
         raise UnknownRecordError(f"team {team_id}: no such team in incident {incident_id}")
+    return team
+
+
+def list_teams(session: Session, incident_id: int) -> Sequence[Team]:
+    """The incident's teams in the order they were formed."""
+    get_incident(session, incident_id)
+    return session.scalars(
+        select(Team).where(Team.incident_id == incident_id).order_by(Team.id)
+    ).all()
+
+
+def set_march_order(
+    session: Session,
+    *,
+    incident_id: int,
+    team_id: int,
+    lead_id: int,
+    rear_id: int,
+    actor: str = "system",
+) -> Team:
+    """Set the team's movement order: ``lead_id`` first, ``rear_id`` last, the rest between.
+
+    Lead and rear are two different members of the team. A member who needs protection
+    never leads, and in a team of three or more walks in the middle (in a pair they walk
+    behind their protector): breaking this is a :class:`PairRuleError` with the rule
+    ``protected-member-in-middle``. Nothing is stored on refusal.
+    """
+    team = get_team(session, incident_id=incident_id, team_id=team_id)
+    rows = {tm.member_id: tm for tm in team.members}
+    for field, member_id in (("lead_id", lead_id), ("rear_id", rear_id)):
+        if member_id not in rows:
+            raise InvalidParameterError(
+                f"{field}: member {member_id} is not in team {team.name}; give one of its "
+                f"members ({', '.join(str(m) for m in rows)})"
+            )
+    if lead_id == rear_id:
+        raise InvalidParameterError(
+            f"rear_id: member {rear_id} already leads; lead and rear are two different members"
+        )
+    members = {m: get_member(session, incident_id=incident_id, member_id=m) for m in rows}
+    ends = (
+        (("lead_id", lead_id), ("rear_id", rear_id)) if len(rows) > 2 else (("lead_id", lead_id),)
+    )
+    for field, member_id in ends:
+        if members[member_id].needs_protection:
+            where = "behind their protector" if len(rows) == 2 else "in the middle"
+            raise PairRuleError(
+                f"{field}: {members[member_id].name} (member {member_id}) needs protection; "
+                f"the vulnerable walk {where}: put a searcher at the "
+                f"{'lead' if field == 'lead_id' else 'lead and the rear'}",
+                rule="protected-member-in-middle",
+            )
+    for member_id, row in rows.items():
+        row.march = {lead_id: "lead", rear_id: "rear"}.get(member_id, "middle")
+    middle = ", ".join(members[m].name for m in rows if m not in (lead_id, rear_id))
+    log_activity(
+        session,
+        incident_id=incident_id,
+        actor=actor,
+        kind="team",
+        text=f"team {team.name} march order: lead {members[lead_id].name}, "
+        f"middle {middle or 'nobody'}, rear {members[rear_id].name}",
+    )
+    session.commit()
     return team
 
 

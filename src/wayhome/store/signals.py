@@ -87,7 +87,7 @@ def send_signal(
         actor=actor,
         kind="signal",
         text=f"signal {message.id} {code!r} ({signal.meaning}) sent to {scope}: "
-        f"{len(recipients)} recipients{ack}",
+        f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''}{ack}",
     )
     session.commit()
     session.refresh(message, ["deliveries"])

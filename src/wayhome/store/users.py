@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wayhome.access.roles import FIELD_ROLES, ROLES, Permission, Role, permissions_of
-from wayhome.access.secrets import hash_secret, new_token, token_digest, verify_secret
+from wayhome.access.secrets import (
+    hash_secret,
+    new_secret,
+    new_token,
+    token_digest,
+    verify_secret,
+)
 from wayhome.errors import (
     AccessDeniedError,
     ConflictError,
@@ -28,10 +34,12 @@ from wayhome.store.models import AccessToken, AppUser, IncidentRole, TeamMember
 from wayhome.store.roster import get_member
 
 __all__ = [
+    "DEFAULT_TOKEN_LIFETIME",
     "Actor",
     "authenticate",
     "count_users",
     "create_user",
+    "ensure_admin",
     "get_user",
     "grant_role",
     "incident_actor",
@@ -118,6 +126,19 @@ def create_user(
     session.add(user)
     session.commit()
     return user
+
+
+def ensure_admin(session: Session, *, login: str = "admin") -> str | None:
+    """On a server with no users, add the administrator ``login``; its new password.
+
+    ``None`` when users exist already (nothing is changed). The password is random and
+    shown once; it is stored only as a hash.
+    """
+    if count_users(session):
+        return None
+    password = new_secret(12)
+    create_user(session, login=login, name="Agency administrator", password=password, is_admin=True)
+    return password
 
 
 def get_user(session: Session, user_id: int) -> AppUser:

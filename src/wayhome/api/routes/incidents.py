@@ -1,14 +1,15 @@
-"""Incidents: open (agency administrators, who become incident commander), list, read."""
+"""Incidents: open (agency administrators, who become incident commander), list, read, close."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
 from wayhome.access.roles import Role
-from wayhome.api.auth import AdminDep, ReaderDep, UserDep
-from wayhome.api.deps import SessionDep
+from wayhome.api.auth import AdminDep, CommanderDep, ReaderDep, UserDep
+from wayhome.api.deps import NowDep, SessionDep
 from wayhome.api.schemas import IncidentCreate, IncidentPublic
 from wayhome.store import (
+    close_incident,
     create_incident,
     get_incident,
     grant_role,
@@ -16,7 +17,7 @@ from wayhome.store import (
     user_incident_ids,
 )
 
-__all__ = ["create", "list_all", "read", "router"]
+__all__ = ["close", "create", "list_all", "read", "router"]
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 
@@ -46,3 +47,12 @@ def list_all(session: SessionDep, user: UserDep) -> list[IncidentPublic]:
 def read(incident_id: int, session: SessionDep, actor: ReaderDep) -> IncidentPublic:
     """One incident."""
     return IncidentPublic.model_validate(get_incident(session, incident_id))
+
+
+@router.post("/{incident_id}/close")
+def close(
+    incident_id: int, session: SessionDep, now: NowDep, actor: CommanderDep
+) -> IncidentPublic:
+    """Close the incident: everyone checked out, every subject handed over or transferred."""
+    incident = close_incident(session, incident_id=incident_id, now=now, actor=actor.label)
+    return IncidentPublic.model_validate(incident)

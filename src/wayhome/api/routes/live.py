@@ -35,8 +35,14 @@ async def live(
         scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
         token = value if scheme.lower() == "bearer" else ""
         token = token or websocket.query_params.get("access_token", "")
-        user: AppUser = user_for_token(session, token, now=now)
-        incident_actor(session, user=user, incident_id=incident_id)
+        try:
+            user: AppUser = user_for_token(session, token, now=now)
+            incident_actor(session, user=user, incident_id=incident_id)
+        finally:
+            # A viewer stays for hours: give its pooled connection back now (a held one
+            # starves the pool after a handful of viewers and, on SQLite, its open read
+            # snapshot stops WAL checkpoints).
+            session.close()
 
     try:
         await run_in_threadpool(authorise)
