@@ -14,7 +14,7 @@ $(BIN)/wayhome: pyproject.toml
 setup: $(BIN)/wayhome
 
 demo: setup
-	WAYHOME=$(BIN)/wayhome scripts/demo_loop.sh demo-plan
+	$(BIN)/wayhome demo --out demo-plan
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -322,6 +322,7 @@ def test_commander_gives_and_revokes_roles_and_revoked_user_is_refused_at_once(
 ) -> None:
     i = scene.ids["i"]
     commander = _headers(client, scene, "incident_commander")
+    operations = _headers(client, scene, "operations")
     post(client, "/users", {"login": "ann.lee", "name": "Ann Lee", "password": PASSWORD})
     body = {"login": "ann.lee", "role": "viewer"}
     role = client.post(f"/incidents/{i}/roles", json=body, headers=commander)
@@ -330,7 +331,6 @@ def test_commander_gives_and_revokes_roles_and_revoked_user_is_refused_at_once(
     viewer = {"Authorization": f"Bearer {token['access_token']}"}
     assert client.get(f"/incidents/{i}/members", headers=viewer).status_code == 200
     # Operations may not give or take roles.
-    operations = _headers(client, scene, "operations")
     promote = {"login": "ann.lee", "role": "operations"}
     problem(client.post(f"/incidents/{i}/roles", json=promote, headers=operations), 403)
     gone = client.delete(f"/incidents/{i}/roles/{role.json()['id']}", headers=operations)
@@ -402,8 +402,12 @@ def test_only_the_commander_closes_and_a_closed_incident_is_read_only(
 ) -> None:
     i = scene.ids["i"]
     base = f"/incidents/{i}"
-    for role in ("operations", "planning", "viewer"):
-        headers = _headers(client, scene, role)
+    viewer = _headers(client, scene, "viewer")
+    for headers in (
+        _headers(client, scene, "operations"),
+        _headers(client, scene, "planning"),
+        viewer,
+    ):
         problem(client.post(f"{base}/close", headers=headers), 403)
     commander = _headers(client, scene, "incident_commander")
     problem(client.post(f"{base}/close", headers=commander), 409)  # people still out
@@ -419,7 +423,6 @@ def test_only_the_commander_closes_and_a_closed_incident_is_read_only(
     post(client, f"{found}/transfer", TRANSFER, 200)
     closed = client.post(f"{base}/close", headers=commander)
     assert (closed.status_code, closed.json()["status"]) == (200, "closed"), closed.text
-    viewer = _headers(client, scene, "viewer")
     assert client.get(f"{base}/members", headers=viewer).status_code == 200
     refused = client.post(f"{base}/members", json={"name": "Late"}, headers=commander)
     assert "closed" in problem(refused, 409)["detail"]
