@@ -9,9 +9,15 @@ from fastapi.testclient import TestClient
 PROBLEM = "application/problem+json"
 
 
-def post(client: TestClient, path: str, body: dict[str, Any], status: int = 201) -> Any:
-    """POST ``body`` as JSON, check the status, return the decoded answer."""
-    response = client.post(path, json=body)
+def post(
+    client: TestClient,
+    path: str,
+    body: dict[str, Any],
+    status: int = 201,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """POST ``body`` as JSON (with ``headers`` if given), check the status, return the answer."""
+    response = client.post(path, json=body, headers=headers)
     assert response.status_code == status, response.text
     return response.json()
 
@@ -59,11 +65,20 @@ PASSWORD = "correct-horse-battery"
 
 
 def login_as(
-    client: TestClient, incident: int, role: str, member_id: int | None = None, login: str = ""
+    client: TestClient,
+    incident: int,
+    role: str,
+    member_id: int | None = None,
+    login: str = "",
+    name: str = "",
 ) -> dict[str, str]:
-    """Make a user with ``role`` in ``incident`` (as the fixture's admin); their auth headers."""
+    """Make a user with ``role`` in ``incident`` (as the fixture's admin); their auth headers.
+
+    ``name`` (what the activity log calls them) defaults to the login in title case.
+    """
     login = login or f"{role}-{member_id or 0}-{incident}"
-    post(client, "/users", {"login": login, "name": login.title(), "password": PASSWORD})
+    user = {"login": login, "name": name or login.title(), "password": PASSWORD}
+    post(client, "/users", user)
     body = {"login": login, "role": role, "member_id": member_id}
     post(client, f"/incidents/{incident}/roles", body)
     token = post(client, "/auth/token", {"login": login, "password": PASSWORD}, status=200)

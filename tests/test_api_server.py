@@ -268,3 +268,39 @@ def test_march_order_and_the_list_of_teams(client: TestClient, incident: int) ->
     )
     stored = client.get(f"/incidents/{incident}/teams/{team['id']}").json()
     assert {m["member_id"]: m["march"] for m in stored["members"]} == march
+
+
+def test_api_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs/static/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    script = client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert client.get("/redoc").status_code == 404
+
+
+def test_a_members_track_pages_oldest_first_and_latest_says_how_long_ago(
+    client: TestClient, incident: int, clock: list[Any]
+) -> None:
+    ana, ben = _member(client, incident, "Ana"), _member(client, incident, "Ben")
+    times = [f"2026-06-01T14:0{m}:00Z" for m in (5, 1, 3, 2, 4)]  # arrive out of order
+    batch = [_position(ana, lat=36.5 + i / 100, time=t) for i, t in enumerate(times)]
+    _post(client, f"/incidents/{incident}/positions/batch", {"positions": batch})
+    _post(client, f"/incidents/{incident}/positions", _position(ben))
+    track = f"/incidents/{incident}/positions/track"
+    first = client.get(track, params={"member_id": ana, "limit": 3}).json()
+    assert [p["time"] for p in first] == [f"2026-06-01T14:0{m}:00Z" for m in (1, 2, 3)]
+    rest = client.get(track, params={"member_id": ana, "since": first[-1]["time"]}).json()
+    assert [p["time"][14:16] for p in rest] == ["03", "04", "05"]
+    assert {p["member_id"] for p in first + rest} == {ana}
+    _problem(client.get(track, params={"member_id": 999}), 404)
+    _problem(client.get(track, params={"member_id": ana, "limit": 0}), 422)
+    edge = {"member_id": ana, "since": "0001-01-01T00:00:00+14:00"}  # before year 1 in UTC
+    assert "since" in _problem(client.get(track, params=edge), 422)["detail"]
+    clock[0] = clock[0].replace(minute=10)  # 14:10
+    latest = {
+        p["member_id"]: p for p in client.get(f"/incidents/{incident}/positions/latest").json()
+    }
+    assert latest[ana]["seconds_since_contact"] == 300.0  # newest fix 14:05
+    assert latest[ben]["seconds_since_contact"] == 420.0  # 14:03

@@ -30,9 +30,9 @@ class Permission(StrEnum):
     READ = "read"
     #: Roles of users in the incident, overrides, closing the incident.
     MANAGE = "manage"
-    #: Members, check-in, teams and pairs, places.
+    #: Members, check-in, teams and pairs, march order.
     ROSTER = "roster"
-    #: Subject intake, operational periods, assignments, hazard zones.
+    #: Subject intake, operational periods, assignments, places, hazard zones.
     PLAN = "plan"
     #: Running the field: assignment status, roll calls, signals, injuries, rotation.
     OPERATE = "operate"

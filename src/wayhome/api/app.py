@@ -11,6 +11,8 @@ from datetime import timedelta
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from wayhome.api.auth import AuthCache
+from wayhome.api.docs import install_docs
 from wayhome.api.hub import LiveHub
 from wayhome.api.problems import BodyLimitMiddleware, install_problem_handlers
 from wayhome.api.routes import ROUTERS
@@ -34,6 +36,8 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
         await run_in_threadpool(upgrade_database, settings.database_url)
         engine = engine_from_url(settings.database_url)
         app.state.sessions = session_factory(engine)
+        app.state.auth_cache = AuthCache(ttl_seconds=settings.auth_cache_seconds)
+        app.state.auth_cache.watch(app.state.sessions)
         watch = None
         if settings.roll_call_watch_seconds > 0:
             watch = asyncio.create_task(
@@ -58,6 +62,8 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
         summary="One live operational picture: roster, pairs, positions, roll calls, activity log.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local files (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.hub = LiveHub()
@@ -65,4 +71,5 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     return app

@@ -4,24 +4,38 @@ HTTP clients send ``Authorization: Bearer <token>``; browsers opening a WebSocke
 cannot set headers) send ``?access_token=<token>``. A route states the permission it
 needs by the type of its ``actor`` parameter, e.g. ``actor: ReporterDep``; the incident
 comes from the ``incident_id`` path parameter. A closed incident accepts reads only.
+
+Who holds a token, and each holder's role in an incident, are remembered for a few
+seconds (:class:`AuthCache`): a phone posting its position every second would otherwise
+cost four lookups per position before anything is stored.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from itertools import chain
 from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from wayhome.access.roles import Permission
+from wayhome.access.secrets import token_digest
 from wayhome.api.deps import NowDep, SessionDep
 from wayhome.errors import AccessDeniedError, ConflictError, NotAuthenticatedError
-from wayhome.store import Actor, get_incident, incident_actor, user_for_token
-from wayhome.store.models import AppUser
+from wayhome.store import Actor, get_incident, get_user, incident_actor, token_holder
+from wayhome.store.models import AccessToken, AppUser, Incident, IncidentRole, TeamMember
 
 __all__ = [
     "AdminDep",
+    "AuthCache",
     "CommanderDep",
     "OperatorDep",
     "PlannerDep",
@@ -33,6 +47,109 @@ __all__ = [
     "current_user",
     "requires",
 ]
+
+#: Rows whose change can change who may do what: a write to any of them empties the cache.
+_ACCESS_ROWS = (AccessToken, AppUser, IncidentRole, TeamMember, Incident)
+_STALE = "wayhome_auth_stale"
+
+
+class AuthCache:
+    """Token holders and incident actors, remembered for ``ttl_seconds`` (0: not at all).
+
+    Trade-off: a hit skips the token, user, role and incident lookups, so an entry may be
+    up to ``ttl_seconds`` old. Within this process it is never stale: :meth:`watch` makes
+    every commit that wrote a token, user, role, team membership (a team leader's reach)
+    or incident (its status) through the app's sessions empty the cache, so revoking a
+    token or role and closing the incident act at once, as before. A change made by
+    another process on the same database (the CLI, a second server) is seen when the
+    entry expires. Token expiry is checked on every hit against the request's clock.
+
+    A lookup that began before such a commit cannot store its (old) answer after it: each
+    load notes the cache's generation first and stores only if no commit bumped it since.
+    """
+
+    def __init__(self, *, ttl_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._holders: dict[str, tuple[float, int, datetime]] = {}
+        self._actors: dict[tuple[int, int], tuple[float, Actor, bool]] = {}
+
+    #: Entries kept at most; past that the cache starts afresh.
+    max_entries = 10_000
+
+    def watch(self, sessions: sessionmaker[Session]) -> None:
+        """Empty the cache whenever a session of ``sessions`` commits a change to access."""
+        event.listen(sessions, "after_flush", self._after_flush)
+        event.listen(sessions, "do_orm_execute", self._on_execute)
+        event.listen(sessions, "after_commit", self._after_commit)
+
+    def clear(self) -> None:
+        """Forget everything; lookups in flight will not store their answers."""
+        with self._lock:
+            self._generation += 1
+            self._holders.clear()
+            self._actors.clear()
+
+    def user_id(self, token: str, *, now: datetime) -> int | None:
+        """The remembered holder of ``token``, if still valid; ``None``: look it up."""
+        with self._lock:
+            entry = self._holders.get(token_digest(token))
+        if entry is None or entry[0] <= self._clock() or entry[2] <= now:
+            return None
+        return entry[1]
+
+    def load_user_id(self, session: Session, token: str, *, now: datetime) -> int:
+        """Look the holder of ``token`` up (401 if none), remember and return their id."""
+        generation = self._generation
+        user, expires_at = token_holder(session, token, now=now)
+        session.commit()  # end the read: no pooled connection is held between dependencies
+        self._store(generation, self._holders, token_digest(token), (user.id, expires_at))
+        return user.id
+
+    def actor(self, user_id: int, incident_id: int) -> tuple[Actor, bool] | None:
+        """The remembered actor and whether the incident is closed; ``None``: look it up."""
+        with self._lock:
+            entry = self._actors.get((user_id, incident_id))
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry[1], entry[2]
+
+    def load_actor(self, session: Session, user_id: int, incident_id: int) -> tuple[Actor, bool]:
+        """Look the user's role in the incident up (403/404), remember and return it."""
+        generation = self._generation
+        acting = incident_actor(session, user=get_user(session, user_id), incident_id=incident_id)
+        closed = get_incident(session, incident_id).status == "closed"
+        session.commit()  # end the read: no pooled connection is held between dependencies
+        self._store(generation, self._actors, (user_id, incident_id), (acting, closed))
+        return acting, closed
+
+    def _store(self, generation: int, entries: dict[Any, Any], key: Any, value: Any) -> None:
+        if self._ttl <= 0:
+            return
+        with self._lock:
+            if generation != self._generation:
+                return
+            if len(self._holders) + len(self._actors) >= self.max_entries:
+                self._holders.clear()
+                self._actors.clear()
+            entries[key] = (self._clock() + self._ttl, *value)
+
+    def _after_flush(self, session: Session, flush_context: Any) -> None:
+        changed = chain(session.new, session.dirty, session.deleted)
+        if any(isinstance(row, _ACCESS_ROWS) for row in changed):
+            session.info[_STALE] = True
+
+    def _on_execute(self, state: ORMExecuteState) -> None:
+        mapper = state.bind_mapper
+        if not state.is_select and mapper is not None and issubclass(mapper.class_, _ACCESS_ROWS):
+            state.session.info[_STALE] = True
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(_STALE, False):
+            self.clear()
+
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
 
@@ -48,16 +165,31 @@ def _token(connection: HTTPConnection, credentials: HTTPAuthorizationCredentials
     )
 
 
-def current_user(
+def _cache(connection: HTTPConnection) -> AuthCache:
+    cache: AuthCache = connection.app.state.auth_cache
+    return cache
+
+
+async def _user_id(
     connection: HTTPConnection,
     session: SessionDep,
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
-) -> AppUser:
+) -> int:
+    """The id of the user whose token came with the request; 401 without a valid one.
+
+    Async, so a remembered token costs no trip to the thread pool.
+    """
+    token, cache = _token(connection, credentials), _cache(connection)
+    found = cache.user_id(token, now=now)
+    if found is None:
+        found = await run_in_threadpool(cache.load_user_id, session, token, now=now)
+    return found
+
+
+def current_user(session: SessionDep, user_id: Annotated[int, Depends(_user_id)]) -> AppUser:
     """The user whose token came with the request; 401 without a valid one."""
-    user = user_for_token(session, _token(connection, credentials), now=now)
-    session.commit()  # TEMP release
-    return user
+    return get_user(session, user_id)
 
 
 UserDep = Annotated[AppUser, Depends(current_user)]
@@ -78,20 +210,20 @@ def requires(permission: Permission) -> Any:
     Anything but reading is refused (409) once the incident is closed.
     """
 
-    def actor(
+    async def actor(
         incident_id: int,
+        connection: HTTPConnection,
         session: SessionDep,
-        user: Annotated[AppUser, Depends(current_user)],
+        user_id: Annotated[int, Depends(_user_id)],
     ) -> Actor:
-        acting = incident_actor(session, user=user, incident_id=incident_id)
+        cache = _cache(connection)
+        found = cache.actor(user_id, incident_id)
+        if found is None:
+            found = await run_in_threadpool(cache.load_actor, session, user_id, incident_id)
+        acting, closed = found
         acting.require(permission)
-        if permission is not Permission.READ:
-            incident = get_incident(session, incident_id)
-            if incident.status == "closed":
-                raise ConflictError(
-                    f"incident {incident_id} is closed; it can be read but not changed"
-                )
-        session.commit()  # TEMP release
+        if permission is not Permission.READ and closed:
+            raise ConflictError(f"incident {incident_id} is closed; it can be read but not changed")
         return acting
 
     return Depends(actor)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from wayhome.api.hub import LiveHub
@@ -26,25 +27,35 @@ __all__ = [
 ]
 
 
-def get_session(connection: HTTPConnection) -> Iterator[Session]:
-    """One session per request (HTTP or WebSocket), closed afterwards."""
-    with connection.app.state.sessions() as session:
+async def get_session(connection: HTTPConnection) -> AsyncIterator[Session]:
+    """One session per request (HTTP or WebSocket), closed afterwards.
+
+    Async: opening a session does no I/O, so it costs no trip to the thread pool; closing
+    one that still holds a connection (a read without commit) is done in the pool.
+    """
+    session: Session = connection.app.state.sessions()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_hub(connection: HTTPConnection) -> LiveHub:
-    """The app's live hub."""
+async def get_hub(connection: HTTPConnection) -> LiveHub:
+    """The app's live hub (async, like the two below: no trip to the thread pool)."""
     hub: LiveHub = connection.app.state.hub
     return hub
 
 
-def get_settings_dep(connection: HTTPConnection) -> WayhomeSettings:
+async def get_settings_dep(connection: HTTPConnection) -> WayhomeSettings:
     """The settings the app was built with."""
     settings: WayhomeSettings = connection.app.state.settings
     return settings
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The server's clock (UTC); tests override this dependency to move time."""
     return utc_now()
 

@@ -14,6 +14,7 @@ __all__ = [
     "AssignmentCreate",
     "AssignmentPublic",
     "AssignmentStatusUpdate",
+    "AwareDatetime",
     "FoundCreate",
     "GeoJSONPolygon",
     "HandoverCreate",
@@ -25,6 +26,7 @@ __all__ = [
     "IncidentPublic",
     "InjuryCreate",
     "InjuryPublic",
+    "LastContactPublic",
     "MarchOrderUpdate",
     "MePublic",
     "MemberCreate",
@@ -348,6 +350,12 @@ class PositionPublic(BaseModel):
     lon: float
     time: datetime
     received_at: datetime
+
+
+class LastContactPublic(PositionPublic):
+    seconds_since_contact: float = Field(
+        description="Seconds from this position's time to the server's clock (0 if ahead)."
+    )
 
 
 class PositionBatchCreate(BaseModel):

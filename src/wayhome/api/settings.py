@@ -26,6 +26,10 @@ class WayhomeSettings(BaseSettings):
     roll_call_watch_seconds: float = 10.0
     #: Minutes without contact from any member before a team in the field is overdue.
     overdue_minutes: Annotated[float, Field(gt=0)] = 30.0
+    #: Seconds a token's holder and their role in an incident are remembered (0: looked up
+    #: on every request). Changes made through this server act at once regardless; this
+    #: bounds how late one made by another process is seen (``wayhome.api.auth.AuthCache``).
+    auth_cache_seconds: Annotated[float, Field(ge=0)] = 5.0
 
 
 def get_settings() -> WayhomeSettings:

@@ -40,6 +40,7 @@ from wayhome.store.positions import (
     PositionReport,
     RecordedPosition,
     last_positions,
+    member_track,
     record_positions,
 )
 from wayhome.store.roll_calls import (
@@ -98,6 +99,7 @@ from wayhome.store.users import (
     list_roles,
     revoke_role,
     revoke_token,
+    token_holder,
     user_for_token,
     user_incident_ids,
 )
@@ -175,6 +177,7 @@ __all__ = [
     "list_subjects",
     "list_teams",
     "log_activity",
+    "member_track",
     "record_positions",
     "report_found",
     "report_injury",
@@ -187,6 +190,7 @@ __all__ = [
     "set_member_status",
     "start_roll_call",
     "team_members",
+    "token_holder",
     "track_hazards",
     "transfer_subject",
     "update_member_profile",

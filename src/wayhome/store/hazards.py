@@ -83,6 +83,10 @@ def get_hazard_zone(session: Session, *, incident_id: int, zone_id: int) -> Haza
 def list_hazard_zones(session: Session, incident_id: int) -> Sequence[HazardZone]:
     """The incident's hazard zones, oldest first."""
     get_incident(session, incident_id)
+    return _zones(session, incident_id)
+
+
+def _zones(session: Session, incident_id: int) -> Sequence[HazardZone]:
     query = select(HazardZone).where(HazardZone.incident_id == incident_id)
     return session.scalars(query.order_by(HazardZone.id)).all()
 
@@ -114,10 +118,9 @@ def track_hazards(
     """Check new ``positions`` against the incident's zones; the alerts raised (logged).
 
     With ``commit=False`` the caller commits (positions and alerts in one transaction).
+    The incident is not looked up again: the positions' writer has done that.
     """
-    zones = [
-        (z, hazard_polygon(json.loads(z.geometry))) for z in list_hazard_zones(session, incident_id)
-    ]
+    zones = [(z, hazard_polygon(json.loads(z.geometry))) for z in _zones(session, incident_id)]
     alerts: list[HazardAlert] = []
     if not zones:
         return alerts

@@ -16,8 +16,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Executable, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +30,17 @@ from wayhome.store.incidents import get_incident
 from wayhome.store.models import LastPosition, Member, Position
 from wayhome.store.roster import get_member
 
-__all__ = ["PositionReport", "RecordedPosition", "last_positions", "record_positions"]
+__all__ = [
+    "MAX_TRACK_POINTS",
+    "PositionReport",
+    "RecordedPosition",
+    "last_positions",
+    "member_track",
+    "record_positions",
+]
+
+#: Most points one track read returns (about 8 h at one fix every 6 s).
+MAX_TRACK_POINTS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,19 +170,29 @@ def _check_replays(
 
 
 def _update_last(session: Session, incident_id: int, member_id: int, position: Position) -> None:
-    last = session.get(LastPosition, (incident_id, member_id), with_for_update=True)
-    if last is None:
-        session.add(
-            LastPosition(
-                incident_id=incident_id,
-                member_id=member_id,
-                position_id=position.id,
-                time=position.time,
-            )
-        )
-    elif position.time > last.time:
-        last.position_id = position.id
-        last.time = position.time
+    # One upsert: the row is written only if this position is newer. Atomic on both
+    # backends (PostgreSQL locks the row for ON CONFLICT; SQLite has one writer).
+    session.execute(
+        _last_position_upsert(session.get_bind().dialect.name),
+        {
+            "incident_id": incident_id,
+            "member_id": member_id,
+            "position_id": position.id,
+            "time": position.time,
+        },
+    )
+
+
+@cache
+def _last_position_upsert(dialect: str) -> Executable:
+    """``INSERT .. ON CONFLICT DO UPDATE .. WHERE newer`` on ``last_position`` (built once)."""
+    table = LastPosition.metadata.tables[LastPosition.__tablename__]
+    row = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return row.on_conflict_do_update(
+        index_elements=[table.c.incident_id, table.c.member_id],
+        set_={"position_id": row.excluded.position_id, "time": row.excluded.time},
+        where=table.c.time < row.excluded.time,
+    )
 
 
 def last_positions(session: Session, incident_id: int) -> Sequence[Position]:
@@ -186,3 +209,29 @@ def last_positions(session: Session, incident_id: int) -> Sequence[Position]:
         .order_by(LastPosition.member_id)
     )
     return session.scalars(query).all()
+
+
+def member_track(
+    session: Session,
+    *,
+    incident_id: int,
+    member_id: int,
+    since: datetime | None = None,
+    limit: int = MAX_TRACK_POINTS,
+) -> Sequence[Position]:
+    """A member's track, oldest first: positions at or after ``since``, ``limit`` at most.
+
+    Served by the ``(incident_id, member_id, time)`` index, so it costs the points read,
+    not the incident's history; page on with ``since`` = the last point's time.
+    """
+    get_member(session, incident_id=incident_id, member_id=member_id)
+    if not 1 <= limit <= MAX_TRACK_POINTS:
+        raise InvalidParameterError(f"limit: give 1 to {MAX_TRACK_POINTS} points, got {limit}")
+    query = select(Position).where(
+        Position.incident_id == incident_id, Position.member_id == member_id
+    )
+    if since is not None:
+        if since.tzinfo is None:
+            raise InvalidParameterError("since: give a timezone, e.g. 2026-06-01T14:00:00Z")
+        query = query.where(Position.time >= since)
+    return session.scalars(query.order_by(Position.time, Position.id).limit(limit)).all()

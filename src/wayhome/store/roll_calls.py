@@ -136,10 +136,12 @@ def acknowledge_roll_call(
     member_id: int,
     now: datetime,
     by_member_id: int | None = None,
+    actor: str | None = None,
 ) -> RecordedAnswer:
     """Record ``member_id``'s answer (given by ``by_member_id``, themself by default).
 
-    A second answer for the same member is not recorded again.
+    A second answer for the same member is not recorded again. ``actor`` names who sent
+    it for the log (the logged-in user); by default the answering member.
     """
     roll_call = get_roll_call(session, incident_id=incident_id, roll_call_id=roll_call_id)
     answer = next((a for a in roll_call.answers if a.member_id == member_id), None)
@@ -163,7 +165,7 @@ def acknowledge_roll_call(
     log_activity(
         session,
         incident_id=incident_id,
-        actor=answerer.name,
+        actor=actor or answerer.name,
         kind="roll_call",
         text=f"roll call {roll_call_id}: {member.name} answered{via}{late}",
     )

@@ -110,9 +110,18 @@ def list_signals(session: Session, incident_id: int) -> Sequence[SignalMessage]:
 
 
 def acknowledge_signal(
-    session: Session, *, incident_id: int, signal_id: int, member_id: int, now: datetime
+    session: Session,
+    *,
+    incident_id: int,
+    signal_id: int,
+    member_id: int,
+    now: datetime,
+    actor: str | None = None,
 ) -> RecordedAck:
-    """The recipient ``member_id`` confirms the signal; a repeat is not recorded again."""
+    """The recipient ``member_id`` confirms the signal; a repeat is not recorded again.
+
+    ``actor`` names who sent the acknowledgement for the log; by default the recipient.
+    """
     message = get_signal(session, incident_id=incident_id, signal_id=signal_id)
     delivery = next((d for d in message.deliveries if d.member_id == member_id), None)
     if delivery is None:
@@ -131,7 +140,7 @@ def acknowledge_signal(
     log_activity(
         session,
         incident_id=incident_id,
-        actor=member.name,
+        actor=actor or member.name,
         kind="signal",
         text=f"signal {signal_id} {message.code!r}: {member.name} acknowledged",
     )

@@ -47,6 +47,7 @@ __all__ = [
     "list_roles",
     "revoke_role",
     "revoke_token",
+    "token_holder",
     "user_for_token",
     "user_incident_ids",
 ]
@@ -191,12 +192,20 @@ def authenticate(
 
 def user_for_token(session: Session, token: str, *, now: datetime) -> AppUser:
     """The user holding ``token``; :class:`NotAuthenticatedError` if unknown, expired or revoked."""
+    return token_holder(session, token, now=now)[0]
+
+
+def token_holder(session: Session, token: str, *, now: datetime) -> tuple[AppUser, datetime]:
+    """The user holding ``token`` and when the token expires (for callers that remember it).
+
+    :class:`NotAuthenticatedError` if the token is unknown, expired or revoked.
+    """
     row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         raise NotAuthenticatedError("token: unknown or revoked; log in again at /auth/token")
     if row.expires_at <= now:
         raise NotAuthenticatedError("token: expired; log in again at /auth/token")
-    return get_user(session, row.user_id)
+    return get_user(session, row.user_id), row.expires_at
 
 
 def revoke_token(session: Session, token: str, *, now: datetime) -> None:

@@ -62,7 +62,10 @@ async def live(
                 if not nxt.done():
                     nxt.cancel()
                     break
-                await websocket.send_json(nxt.result())
+                await websocket.send_text(nxt.result().text)
+                # Send what queued up meanwhile without waiting again (positions come in bursts).
+                while not queue.empty() and not gone.done():
+                    await websocket.send_text(queue.get_nowait().text)
         finally:
             gone.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

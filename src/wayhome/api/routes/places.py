@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from wayhome.api.auth import ReaderDep, RosterDep
+from wayhome.api.auth import PlannerDep, ReaderDep
 from wayhome.api.deps import SessionDep
 from wayhome.api.schemas import PlaceCreate, PlacePublic
 from wayhome.store import add_place, get_place, list_places
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/incidents/{incident_id}/places", tags=["places"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    incident_id: int, body: PlaceCreate, session: SessionDep, actor: RosterDep
+    incident_id: int, body: PlaceCreate, session: SessionDep, actor: PlannerDep
 ) -> PlacePublic:
     """Mark a named place (WGS 84 degrees)."""
     place = add_place(

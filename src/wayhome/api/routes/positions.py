@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from wayhome.api.auth import ReaderDep, ReporterDep
-from wayhome.api.deps import HubDep, SessionDep
+from wayhome.api.deps import HubDep, NowDep, SessionDep
 from wayhome.api.hub import LiveHub
 from wayhome.api.routes.hazards import publish_alerts
 from wayhome.api.schemas import (
+    AwareDatetime,
+    LastContactPublic,
     PositionBatchCreate,
     PositionBatchPublic,
     PositionCreate,
     PositionPublic,
 )
 from wayhome.store import Actor, PositionReport, last_positions, record_positions
+from wayhome.store.positions import MAX_TRACK_POINTS, member_track
 
-__all__ = ["create", "create_batch", "latest", "router"]
+__all__ = ["create", "create_batch", "latest", "router", "track"]
 
 router = APIRouter(prefix="/incidents/{incident_id}/positions", tags=["positions"])
 
@@ -75,6 +79,34 @@ def create_batch(
 
 
 @router.get("/latest")
-def latest(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[PositionPublic]:
-    """The newest position of each member who reported one."""
-    return [PositionPublic.model_validate(p) for p in last_positions(session, incident_id)]
+def latest(
+    incident_id: int, session: SessionDep, now: NowDep, actor: ReaderDep
+) -> list[LastContactPublic]:
+    """The newest position of each member who reported one, with the time since then."""
+    return [
+        LastContactPublic.model_validate(
+            {
+                **PositionPublic.model_validate(p).model_dump(),
+                "seconds_since_contact": max(0.0, (now - p.time).total_seconds()),
+            }
+        )
+        for p in last_positions(session, incident_id)
+    ]
+
+
+@router.get("/track")
+def track(
+    incident_id: int,
+    member_id: int,
+    session: SessionDep,
+    actor: ReaderDep,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Points at or after this time (paging).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_TRACK_POINTS)] = MAX_TRACK_POINTS,
+) -> list[PositionPublic]:
+    """A member's track, oldest first (page on with ``since`` = the last point's time)."""
+    points = member_track(
+        session, incident_id=incident_id, member_id=member_id, since=since, limit=limit
+    )
+    return [PositionPublic.model_validate(p) for p in points]

@@ -74,6 +74,7 @@ def answer(
         member_id=body.member_id,
         by_member_id=body.by_member_id,
         now=now,
+        actor=actor.label,
     )
     if not result.recorded:
         return RollCallPublic.model_validate(result.roll_call)

@@ -89,7 +89,12 @@ def acknowledge(
     """A recipient confirms the signal; repeats change nothing and are not pushed again."""
     actor.require_reports_for(body.member_id)
     result = acknowledge_signal(
-        session, incident_id=incident_id, signal_id=signal_id, member_id=body.member_id, now=now
+        session,
+        incident_id=incident_id,
+        signal_id=signal_id,
+        member_id=body.member_id,
+        now=now,
+        actor=actor.label,
     )
     if not result.recorded:
         return _public(result.signal)
