@@ -104,7 +104,6 @@ def client(database_url: str) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
 
     from wayhome.api import WayhomeSettings, create_app
-
     from wayhome.store import create_user, issue_token
     from wayhome.store.models import utc_now
 

@@ -296,7 +296,7 @@ def test_a_members_track_pages_oldest_first_and_latest_says_how_long_ago(
     assert {p["member_id"] for p in first + rest} == {ana}
     _problem(client.get(track, params={"member_id": 999}), 404)
     _problem(client.get(track, params={"member_id": ana, "limit": 0}), 422)
-    edge = {"member_id": ana, "since": "0001-01-01T00:00:00+14:00"}  # before year 1 in UTC
+    edge: dict[str, str | int] = {"member_id": ana, "since": "0001-01-01T00:00:00+14:00"}
     assert "since" in _problem(client.get(track, params=edge), 422)["detail"]
     clock[0] = clock[0].replace(minute=10)  # 14:10
     latest = {

@@ -242,7 +242,7 @@ def test_in_a_pair_the_protected_member_walks_behind_the_protector(session: Sess
     lou = add_member(session, incident_id=incident.id, name="Lou", needs_protection=True)
     pair = Pair((kit.id, lou.id), protector_id=kit.id)
     team = create_team(session, incident_id=incident.id, name="T6", pairs=[pair])
-    with pytest.raises(PairRuleError, match="lead_id: Lou .* behind their protector"):
+    with pytest.raises(PairRuleError, match=r"lead_id: Lou .* behind their protector"):
         set_march_order(
             session, incident_id=incident.id, team_id=team.id, lead_id=lou.id, rear_id=kit.id
         )
