@@ -23,18 +23,20 @@ from wayhome.api.schemas import (
 from wayhome.store import Actor, PositionReport, last_positions, record_positions
 from wayhome.store.positions import MAX_TRACK_POINTS, member_track
 
-__all__ = ["create", "create_batch", "latest", "router", "track"]
+__all__ = ["create", "create_batch", "latest", "record_and_publish", "router", "track"]
 
 router = APIRouter(prefix="/incidents/{incident_id}/positions", tags=["positions"])
 
 
-def _record_and_publish(
+def record_and_publish(
     session: Session,
     hub: LiveHub,
     incident_id: int,
     bodies: Sequence[PositionCreate],
     actor: Actor,
 ) -> PositionBatchPublic:
+    """Store ``bodies`` for ``actor`` (each for a member they may report for), push the new
+    ones and their hazard alerts live; shared by the HTTP routes and the WebSocket."""
     for body in bodies:
         actor.require_reports_for(body.member_id)
     reports = [PositionReport(**body.model_dump()) for body in bodies]
@@ -60,7 +62,7 @@ def create(
     actor: ReporterDep,
 ) -> PositionPublic:
     """Store one position; a replayed id answers 200 with the stored row."""
-    result = _record_and_publish(session, hub, incident_id, [body], actor)
+    result = record_and_publish(session, hub, incident_id, [body], actor)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
     return result.positions[0]
@@ -75,7 +77,7 @@ def create_batch(
     actor: ReporterDep,
 ) -> PositionBatchPublic:
     """Store a device's queued positions at once; ids already stored are not stored again."""
-    return _record_and_publish(session, hub, incident_id, body.positions, actor)
+    return record_and_publish(session, hub, incident_id, body.positions, actor)
 
 
 @router.get("/latest")
