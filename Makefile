@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup bench evaluate clean
+.PHONY: demo test setup bench bench-server evaluate clean
 
 $(BIN)/wayhome: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_plan.py
+
+# The incident server under load (SQLite; ~4 min). PostgreSQL: add --database-url URL.
+bench-server: setup
+	$(BIN)/python benchmarks/bench_server_load.py --prefill 0 1000000
 
 evaluate: setup
 	$(BIN)/wayhome evaluate --cases ../shared/data/cases/cases.csv --out docs/evaluation.md

@@ -1,10 +1,14 @@
-"""What each incident role may and may not do, route by route, through the HTTP API.
+"""What incident roles may and may not do beyond the route table, through the HTTP API.
+
+The per-route table (every operation × role × own/other incident) is
+``test_api_authz_matrix.py``; here are the finer rules: field roles report only for
+themself or their team, medical notes, giving and revoking roles, opening incidents,
+logins, closing, and the live stream.
 
 The scene: one incident with Team 1 (Ann leading, Bob) and Team 2 (Cal leading, Dee) in
 the field, Eve and Fay checked in without a team, a roll call, a signal to everyone, a
 place, a period, an assignment for Team 1, a hazard zone and two subjects (one found).
-Each role gets a user of its own; the team leader is Ann, the searcher is Bob. The table
-below says which roles may do what; everyone else gets a 403 problem, and nothing changes.
+Each role gets a user of its own; the team leader is Ann, the searcher is Bob.
 """
 
 from __future__ import annotations
@@ -18,23 +22,8 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from apitools import PASSWORD, check_in, login_as, member, post, problem
-from wayhome.access.roles import ROLES
 
 T = "2026-06-01T14:00:00Z"
-
-EVERYONE = frozenset(ROLES)
-#: Managing roles and closing the incident.
-COMMAND = frozenset({"incident_commander"})
-#: The roster, the field (roll calls, signals, injuries, rotation) and reunification.
-RUNS = COMMAND | {"operations"}
-#: Periods, assignments, hazard zones, subject intake.
-PLANS = RUNS | {"planning"}
-#: Reports for Bob: the searcher is Bob, the team leader leads Bob's team.
-FOR_BOB = RUNS | {"team_leader", "searcher"}
-#: Reports for Ann (the team leader herself) and Team 1's assignment.
-FOR_ANN = RUNS | {"team_leader"}
-#: Agency administrators only; no incident role is one.
-ADMINS: frozenset[str] = frozenset()
 
 CODE = "lily-rose-1234"
 SUBJECT = {
@@ -46,6 +35,7 @@ SUBJECT = {
     "last_seen_at": T,
     "guardian_name": "Rose Moore",
     "guardian_relation": "mother",
+    "guardian_id_document": "driver's licence TN ...0421",
     "handover_code": CODE,
 }
 ZONE = {
@@ -58,10 +48,6 @@ ZONE = {
 }
 PLACE = {"kind": "staging", "name": "Trailhead", "lat": 36.5, "lon": -84.6}
 FOUND = {"lat": 36.51, "lon": -84.61, "condition": "cold, alert"}
-ROTATION = {"starts_at": "2026-06-01T20:00:00Z", "horizon_h": 4, "slot_h": 1, "watch_size": 2}
-TEAM3 = {"name": "T3", "pairs": [{"member_ids": ["{eve}", "{fay}"]}]}
-PERIOD2 = {"starts_at": "2026-06-02T06:00:00Z", "ends_at": "2026-06-02T18:00:00Z"}
-INJURY = {"member_id": "{dee}", "severity": "minor", "treatment": "blister"}
 HANDOVER = {"guardian_name": "Rose Moore", "guardian_relation": "mother", "code": CODE}
 TRANSFER = {"to": "County EMS", "reason": "cold"}
 
@@ -69,78 +55,6 @@ TRANSFER = {"to": "County EMS", "reason": "cold"}
 def _position(who: str, n: int) -> dict[str, Any]:
     at = {"lat": 36.5, "lon": -84.6, "time": T}
     return {"id": f"00000000-0000-4000-8000-{n:012d}", "member_id": f"{{{who}}}", **at}
-
-
-#: (method, path, body, roles that may) in an order that works for the roles that may:
-#: ``{name}`` in paths and bodies is a record of the scene.
-MATRIX: list[tuple[str, str, Any, frozenset[str]]] = [
-    # Reading the incident picture: every role.
-    ("GET", "/incidents/{i}", None, EVERYONE),
-    ("GET", "/incidents/{i}/members", None, EVERYONE),
-    ("GET", "/incidents/{i}/teams", None, EVERYONE),
-    ("GET", "/incidents/{i}/teams/{team1}", None, EVERYONE),
-    ("GET", "/incidents/{i}/roles", None, EVERYONE),
-    ("GET", "/incidents/{i}/positions/latest", None, EVERYONE),
-    ("GET", "/incidents/{i}/positions/track?member_id={ann}", None, EVERYONE),
-    ("GET", "/incidents/{i}/hazards", None, EVERYONE),
-    ("GET", "/incidents/{i}/hazards/{zone}", None, EVERYONE),
-    ("GET", "/incidents/{i}/injuries", None, EVERYONE),
-    ("GET", "/incidents/{i}/roll-calls", None, EVERYONE),
-    ("GET", "/incidents/{i}/roll-calls/{roll_call}", None, EVERYONE),
-    ("GET", "/incidents/{i}/signals", None, EVERYONE),
-    ("GET", "/incidents/{i}/signals/{signal}", None, EVERYONE),
-    ("GET", "/incidents/{i}/places", None, EVERYONE),
-    ("GET", "/incidents/{i}/places/{place}", None, EVERYONE),
-    ("GET", "/incidents/{i}/periods", None, EVERYONE),
-    ("GET", "/incidents/{i}/periods/{period}", None, EVERYONE),
-    ("GET", "/incidents/{i}/assignments", None, EVERYONE),
-    ("GET", "/incidents/{i}/assignments/{assignment}", None, EVERYONE),
-    ("GET", "/incidents/{i}/subjects", None, EVERYONE),
-    ("GET", "/incidents/{i}/subjects/{subject}", None, EVERYONE),
-    ("GET", "/incidents/{i}/overdue", None, EVERYONE),
-    ("GET", "/incidents/{i}/activity", None, EVERYONE),
-    ("GET", "/incidents", None, EVERYONE),
-    ("GET", "/auth/me", None, EVERYONE),
-    # The roster: members, check-in, teams, march order, places.
-    ("POST", "/incidents/{i}/members", {"name": "Gil"}, RUNS),
-    ("PATCH", "/incidents/{i}/members/{dee}", {"contact": "radio SAR-9"}, RUNS),
-    ("PUT", "/incidents/{i}/members/{eve}/status", {"status": "assigned"}, RUNS),
-    ("POST", "/incidents/{i}/teams", TEAM3, RUNS),
-    ("PUT", "/incidents/{i}/teams/{team1}/march", {"lead_id": "{ann}", "rear_id": "{bob}"}, RUNS),
-    ("POST", "/incidents/{i}/places", PLACE, PLANS),
-    # Planning: periods, assignments, hazard zones, subject intake.
-    ("POST", "/incidents/{i}/periods", PERIOD2, PLANS),
-    ("POST", "/incidents/{i}/assignments", {"team_id": "{team2}", "segment": "B1"}, PLANS),
-    ("POST", "/incidents/{i}/hazards", ZONE, PLANS),
-    ("POST", "/incidents/{i}/subjects", {**SUBJECT, "name": "Max"}, PLANS),
-    # Running the field.
-    ("POST", "/incidents/{i}/roll-calls", {}, RUNS),
-    ("POST", "/incidents/{i}/roll-calls/escalations", None, RUNS),
-    ("POST", "/incidents/{i}/overdue-checks", None, RUNS),
-    ("POST", "/incidents/{i}/rotation", ROTATION, RUNS),
-    ("PUT", "/incidents/{i}/assignments/{assignment}/status", {"status": "in_progress"}, FOR_ANN),
-    ("POST", "/incidents/{i}/signals", {"code": "need_help", "member_id": "{cal}"}, FOR_BOB),
-    # Reports from the field: for oneself (searcher), one's team (team leader), or anyone.
-    ("POST", "/incidents/{i}/positions", _position("bob", 1), FOR_BOB),
-    ("POST", "/incidents/{i}/positions", _position("ann", 2), FOR_ANN),
-    ("POST", "/incidents/{i}/positions", _position("cal", 3), RUNS),
-    ("POST", "/incidents/{i}/positions/batch", {"positions": [_position("bob", 4)]}, FOR_BOB),
-    ("POST", "/incidents/{i}/positions/batch", {"positions": [_position("dee", 5)]}, RUNS),
-    ("POST", "/incidents/{i}/roll-calls/{roll_call}/answers", {"member_id": "{bob}"}, FOR_BOB),
-    ("POST", "/incidents/{i}/roll-calls/{roll_call}/answers", {"member_id": "{ann}"}, FOR_ANN),
-    ("POST", "/incidents/{i}/roll-calls/{roll_call}/answers", {"member_id": "{cal}"}, RUNS),
-    ("POST", "/incidents/{i}/signals/{signal}/acks", {"member_id": "{bob}"}, FOR_BOB),
-    ("POST", "/incidents/{i}/signals/{signal}/acks", {"member_id": "{dee}"}, RUNS),
-    ("POST", "/incidents/{i}/injuries", INJURY, RUNS),
-    ("POST", "/incidents/{i}/subjects/{subject}/found", {"member_id": "{bob}", **FOUND}, FOR_BOB),
-    # Reunification (after the find).
-    ("POST", "/incidents/{i}/subjects/{subject}/handover", HANDOVER, RUNS),
-    ("POST", "/incidents/{i}/subjects/{found}/transfer", TRANSFER, RUNS),
-    # Command and the agency.
-    ("POST", "/incidents/{i}/roles", {"login": "spare", "role": "viewer"}, COMMAND),
-    ("POST", "/incidents", {"name": "Another"}, ADMINS),
-    ("POST", "/users", {"login": "new.user", "name": "New User"}, ADMINS),
-]
 
 
 @dataclass(frozen=True)
@@ -194,44 +108,6 @@ def _headers(client: TestClient, scene: Scene, role: str) -> dict[str, str]:
     """A user with ``role`` in the scene: the team leader is Ann, the searcher Bob."""
     member_id = {"team_leader": scene.ids["ann"], "searcher": scene.ids["bob"]}.get(role)
     return login_as(client, scene.ids["i"], role, member_id)
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_may_do_what_the_table_says_and_nothing_else(
-    client: TestClient, scene: Scene, role: str
-) -> None:
-    headers = _headers(client, scene, role)
-    wrong: list[str] = []
-    for method, path, body, roles in MATRIX:
-        log = client.get(f"/incidents/{scene.ids['i']}/activity").json()
-        url = scene.fill(path)
-        response = client.request(method, url, json=scene.fill(body), headers=headers)
-        status = response.status_code
-        if role in roles and not 200 <= status < 300:
-            wrong.append(f"{method} {path}: {status}, expected 2xx: {response.text[:200]}")
-        elif role not in roles:
-            if status != 403:
-                wrong.append(f"{method} {path}: {status}, expected 403: {response.text[:200]}")
-                continue
-            problem(response, 403)
-            if client.get(f"/incidents/{scene.ids['i']}/activity").json() != log:
-                wrong.append(f"{method} {path}: refused, but the activity log changed")
-    assert not wrong, f"{role}:\n" + "\n".join(wrong)
-
-
-def test_the_table_covers_every_route_of_the_server(client: TestClient) -> None:
-    def shape(path: str) -> str:
-        return re.sub(r"\{\w+\}", "{}", path.partition("?")[0])
-
-    paths = client.get("/openapi.json").json()["paths"]
-    routes = {(m.upper(), shape(p)) for p, item in paths.items() for m in item}
-    # Logging in and health need no role; revoking and closing have tests of their own.
-    assert routes - {(m, shape(p)) for m, p, _, _ in MATRIX} == {
-        ("POST", "/auth/token"),
-        ("GET", "/health"),
-        ("DELETE", "/incidents/{}/roles/{}"),
-        ("POST", "/incidents/{}/close"),
-    }
 
 
 # --- Field roles report only for themself or their team -------------------------------

@@ -43,7 +43,8 @@ def _position(member_id: int, n: int = 1, **change: Any) -> dict[str, Any]:
 def _subject(**change: Any) -> dict[str, Any]:
     body = {"name": "Lily", "category": "child", "age": 5, "last_seen_at": T}
     place = {"last_seen_lat": 36.5, "last_seen_lon": -84.6}
-    return {**body, **place, "guardian_name": "Rose", "guardian_relation": "mother", **change}
+    guardian = {"guardian_name": "Rose", "guardian_relation": "mother"}
+    return {**body, **place, **guardian, "guardian_id_document": "passport ...7731", **change}
 
 
 def _rows(client: TestClient, model: type[Any]) -> int:

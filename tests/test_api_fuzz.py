@@ -115,6 +115,7 @@ def _populate(client: TestClient) -> World:
             "last_seen_at": "2026-06-01T11:00:00Z",
             "guardian_name": "Rose",
             "guardian_relation": "mother",
+            "guardian_id_document": "passport ...7731",
         }
         subject = post(client, f"{base}/subjects", subject)
         roll_call = post(client, f"{base}/roll-calls", {"team_id": team["id"]})

@@ -197,6 +197,7 @@ def _plan(scene: Scene) -> str:
         "last_seen_at": "2026-06-01T12:00:00Z",
         "guardian_name": "Mary Marsh",
         "guardian_relation": "mother",
+        "guardian_id_document": "driver's licence KY ...5512",
     }
     subject = scene.post("Pat Quinn", "/subjects", intake)
     code: str = subject["handover_code"]

@@ -21,6 +21,7 @@ LILY = {
     "last_seen_at": "2026-06-01T11:00:00Z",
     "guardian_name": "Jane Moore",
     "guardian_relation": "mother",
+    "guardian_id_document": "driver's licence TN ...0421",
     "handover_code": CODE,
 }
 GUARDIAN = {"guardian_name": "Jane Moore", "guardian_relation": "mother", "code": CODE}
@@ -130,7 +131,13 @@ def test_a_wrong_code_is_a_403_that_names_the_field_and_is_logged(
         event = ws.receive_json()
     done = response.json()
     assert (done["status"], done["handed_to"]) == ("handed_over", "Jane Moore")
-    assert (event["event"], event["subject"]) == ("handed_over", done)
+    assert done["guardian_id_document"] == "driver's licence TN ...0421"  # operations may
+    assert done["handover_override"] == ""
+    # The live stream, which every role reads, never carries the ID document.
+    assert (event["event"], event["subject"]) == (
+        "handed_over",
+        {**done, "guardian_id_document": ""},
+    )
 
 
 def test_after_five_refusals_the_subject_must_be_transferred(
@@ -144,7 +151,10 @@ def test_after_five_refusals_the_subject_must_be_transferred(
         assert detail.startswith("guardian_relation, code: did not match")
     assert "no attempts left" in detail
     locked = problem(client.post(f"{url}/handover", json=GUARDIAN), 403)
-    assert "incident commander must transfer the subject instead" in locked["detail"]
+    assert (
+        "incident commander must override (giving the reason and the ID checked) or "
+        in (locked["detail"])
+    )
     clock[0] = T0 + timedelta(minutes=30)
     body = {"to": "County EMS Medic 4", "reason": "hypothermia; guardian not verified"}
     done = post(client, f"{url}/transfer", body, status=200)
@@ -203,3 +213,131 @@ def test_unknown_subject_is_a_404(client: TestClient, incident: int) -> None:
     problem(client.get(f"{_base(incident)}/999"), 404)
     detail = problem(client.post(f"{_base(incident)}/999/handover", json=GUARDIAN), 404)
     assert "subject 999" in detail["detail"]
+
+
+# --- The guardian's ID document and the incident commander's override ------------------
+
+OVERRIDE = {
+    "guardian_name": "Jane Moore",
+    "guardian_relation": "mother",
+    "override": "guardian lost the code; known to the deputy",
+    "id_document_checked": "passport GB ...7731",
+}
+
+
+def test_the_id_document_is_shown_only_to_those_who_hand_over(
+    client: TestClient, incident: int
+) -> None:
+    ada = member(client, incident, "Ada")
+    check_in(client, incident, ada)
+    planner = login_as(client, incident, "planning")
+    with client.websocket_connect(f"/incidents/{incident}/live") as ws:
+        assert ws.receive_json()["type"] == "subscribed"
+        created = client.post(_base(incident), json=LILY, headers=planner)
+        assert created.status_code == 201, created.text
+        event = ws.receive_json()
+    assert created.json()["guardian_id_document"] == ""  # planning takes intake, not handover
+    assert event["subject"]["guardian_id_document"] == ""
+    url = f"{_base(incident)}/{created.json()['id']}"
+    seen = {}
+    for role, member_id in (
+        ("incident_commander", None),
+        ("operations", None),
+        ("planning", None),
+        ("team_leader", ada),
+        ("searcher", ada),
+        ("viewer", None),
+    ):
+        headers = login_as(client, incident, role, member_id, login=f"{role}-sees")
+        one = client.get(url, headers=headers).json()
+        [listed] = client.get(_base(incident), headers=headers).json()
+        assert one == listed
+        seen[role] = one["guardian_id_document"]
+    document = "driver's licence TN ...0421"
+    assert seen == {
+        "incident_commander": document,
+        "operations": document,
+        "planning": "",
+        "team_leader": "",
+        "searcher": "",
+        "viewer": "",
+    }
+    assert all(document not in line for line in _log(client, incident))
+
+
+def test_intake_needs_the_id_document_checked(client: TestClient, incident: int) -> None:
+    without = {k: v for k, v in LILY.items() if k != "guardian_id_document"}
+    missing = problem(client.post(_base(incident), json=without), 422)
+    assert missing["detail"].startswith("guardian_id_document: Field required")
+    blank = problem(client.post(_base(incident), json={**LILY, "guardian_id_document": " "}), 422)
+    assert blank["detail"].startswith("guardian_id_document: say which identity document")
+    assert client.get(_base(incident)).json() == []
+
+
+def test_the_commander_overrides_the_code_logged_with_who_when_and_why(
+    client: TestClient, incident: int, clock: list[datetime]
+) -> None:
+    subject, _ = _found(client, incident)
+    url = f"{_base(incident)}/{subject}/handover"
+    commander = login_as(client, incident, "incident_commander", name="Mara Quinn")
+    clock[0] = T0 + timedelta(minutes=20)
+    done = post(client, url, OVERRIDE, status=200, headers=commander)
+    assert (done["status"], done["handed_to"]) == ("handed_over", "Jane Moore")
+    assert done["handover_override"] == "guardian lost the code; known to the deputy"
+    assert done["handed_over_at"].startswith("2026-06-01T14:20:00")
+    [line] = client.get(f"/incidents/{incident}/activity").json()[-1:]
+    assert (line["actor"], line["kind"]) == ("Mara Quinn (incident_commander)", "subject")
+    assert line["text"] == (
+        "handed over: Lily Moore to Jane Moore (mother) at 14:20Z; identity verified: name, "
+        "relation; handed over WITHOUT the code on the incident commander's override: "
+        "guardian lost the code; known to the deputy; ID checked: passport GB ...7731"
+    )
+
+
+def test_an_override_by_operations_is_refused_and_nothing_is_written(
+    client: TestClient, incident: int, clock: list[datetime]
+) -> None:
+    subject, _ = _found(client, incident)
+    url = f"{_base(incident)}/{subject}/handover"
+    ops = login_as(client, incident, "operations")
+    before = _log(client, incident)
+    for body in (OVERRIDE, {**OVERRIDE, "override": ""}):
+        refused = problem(client.post(url, json=body, headers=ops), 403)
+        assert refused["detail"].startswith("override: as operations you may not hand over")
+    assert _log(client, incident) == before
+    assert client.get(f"{_base(incident)}/{subject}").json()["status"] == "found"
+
+
+def test_a_bad_override_is_a_422_naming_the_field(
+    client: TestClient, incident: int, clock: list[datetime]
+) -> None:
+    subject, _ = _found(client, incident)
+    url = f"{_base(incident)}/{subject}/handover"
+    before = _log(client, incident)
+    for changes, field in (
+        ({"override": ""}, "override: give the reason"),
+        ({"override": "   "}, "override: give the reason"),
+        ({"id_document_checked": None}, "id_document_checked: say which"),
+        ({"code": CODE}, "code, override: give the guardian's code or"),
+        ({"override": None, "id_document_checked": None}, "code: give the handover code"),
+    ):
+        detail = problem(client.post(url, json={**OVERRIDE, **changes}), 422)["detail"]
+        assert detail.startswith(field), detail
+    assert _log(client, incident) == before
+
+
+def test_the_lockout_does_not_block_the_commanders_override(
+    client: TestClient, incident: int, clock: list[datetime]
+) -> None:
+    subject, _ = _found(client, incident)
+    url = f"{_base(incident)}/{subject}/handover"
+    ops = login_as(client, incident, "operations")
+    for attempt in range(6):
+        wrong = {**GUARDIAN, "code": f"guess-{attempt}"}
+        problem(client.post(url, json=wrong, headers=ops), 403)
+    locked = problem(client.post(url, json=GUARDIAN, headers=ops), 403)
+    assert "handover locked after 5 refused attempts" in locked["detail"]
+    mismatch = problem(client.post(url, json={**OVERRIDE, "guardian_relation": "aunt"}), 403)
+    assert mismatch["detail"].startswith("guardian_relation: did not match the intake record")
+    done = post(client, url, OVERRIDE, status=200)  # the fixture's admin commands
+    assert (done["status"], done["handover_override"]) == ("handed_over", OVERRIDE["override"])

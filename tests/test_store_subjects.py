@@ -52,6 +52,7 @@ def _intake(session: Session, incident_id: int, **changes: Any) -> tuple[Subject
         "last_seen_at": LAST_SEEN,
         "guardian_name": "Jane  Moore",
         "guardian_relation": "Mother",
+        "guardian_id_document": "driver's licence  TN ...0421",
         "handover_code": CODE,
         **changes,
     }
@@ -91,6 +92,8 @@ def test_intake_returns_the_code_once_and_stores_only_its_hash(session: Session)
     assert verify_secret(code, subject.handover_code_hash)
     assert (subject.status, subject.description) == ("missing", "red coat")
     assert subject.guardian_name == "Jane Moore"  # spacing collapsed
+    assert subject.guardian_id_document == "driver's licence TN ...0421"
+    assert subject.handover_override == ""
     given, kept = _intake(session, incident, name="Tom Moore", age=9)
     assert kept == CODE and verify_secret(CODE, given.handover_code_hash)
     assert [s.name for s in list_subjects(session, incident)] == ["Lily Moore", "Tom Moore"]
@@ -112,6 +115,8 @@ def test_intake_returns_the_code_once_and_stores_only_its_hash(session: Session)
         ({"last_seen_lon": 200.0}, InvalidLocationError, "last_seen_lon"),
         ({"guardian_name": "  "}, InvalidParameterError, "guardian_name"),
         ({"guardian_relation": ""}, InvalidParameterError, "guardian_relation"),
+        ({"guardian_id_document": " "}, InvalidParameterError, "guardian_id_document: say"),
+        ({"guardian_id_document": "x" * 201}, InvalidParameterError, "at most 200"),
         ({"handover_code": "abc12"}, InvalidParameterError, "handover_code: use at least 6"),
         ({"name": " "}, InvalidParameterError, "name"),
         ({"last_seen_at": datetime(2026, 6, 1, 11)}, InvalidParameterError, "timezone"),
@@ -256,8 +261,8 @@ def test_after_five_refusals_only_a_transfer_remains(session: Session) -> None:
                 now=T0,
                 **details,
             )
-    assert "no attempts left: the incident commander must transfer" in str(refused.value)
-    with pytest.raises(HandoverRefusedError, match="commander must transfer") as locked:
+    assert "no attempts left: the incident commander must override" in str(refused.value)
+    with pytest.raises(HandoverRefusedError, match=r"must override .* or transfer") as locked:
         hand_over(session, incident_id=incident, subject_id=subject, code=CODE, now=T0, **details)
     assert locked.value.fields == ()  # the right code is not even checked
     assert get_subject(session, incident_id=incident, subject_id=subject).status == "found"
@@ -386,3 +391,104 @@ def test_a_missing_subject_holds_the_incident_open(session: Session) -> None:
     with pytest.raises(ConflictError, match=r"Lily Moore \(missing\)"):
         close_incident(session, incident_id=incident, now=T0)
     assert get_incident(session, incident).status == "open"
+
+
+# --- The incident commander's override -------------------------------------------------
+
+OVERRIDE: dict[str, Any] = {
+    "guardian_name": "Jane Moore",
+    "guardian_relation": "mother",
+    "override": "guardian lost the code; known to the deputy",
+    "id_document_checked": "passport  GB ...7731",
+}
+
+
+def test_the_commanders_override_hands_over_without_the_code_and_is_logged(
+    session: Session,
+) -> None:
+    incident, subject, _ = _found(session)
+    hand_over(
+        session,
+        incident_id=incident,
+        subject_id=subject,
+        now=T0 + timedelta(minutes=5),
+        actor="Agency Admin (incident_commander)",
+        **OVERRIDE,
+    )
+    session.expire_all()  # what was committed
+    done = get_subject(session, incident_id=incident, subject_id=subject)
+    assert (done.status, done.handed_to) == ("handed_over", "Jane Moore")
+    assert done.handover_override == "guardian lost the code; known to the deputy"
+    [line] = [a for a in list_activity(session, incident) if a.text.startswith("handed over")]
+    assert line.actor == "Agency Admin (incident_commander)"
+    assert line.text == (
+        "handed over: Lily Moore to Jane Moore (Mother) at 14:05Z; identity verified: name, "
+        "relation; handed over WITHOUT the code on the incident commander's override: "
+        "guardian lost the code; known to the deputy; ID checked: passport GB ...7731"
+    )
+
+
+def test_the_override_still_checks_the_guardians_name_and_relation(session: Session) -> None:
+    incident, subject, _ = _found(session)
+    with pytest.raises(HandoverRefusedError) as refused:
+        hand_over(
+            session,
+            incident_id=incident,
+            subject_id=subject,
+            now=T0,
+            actor="IC",
+            **{**OVERRIDE, "guardian_name": "June Moore"},
+        )
+    assert refused.value.fields == ("guardian_name",)
+    assert "also on the incident commander's override" in str(refused.value)
+    session.expire_all()
+    found = get_subject(session, incident_id=incident, subject_id=subject)
+    assert (found.status, found.handover_override) == ("found", "")
+    assert _texts(session, incident)[-1] == (
+        f"subject {subject} (Lily Moore): handover refused: guardian_name did not match the "
+        "intake record (on the incident commander's override)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"override": "  "}, "override: give the reason"),
+        ({"override": ""}, "override: give the reason"),
+        ({"id_document_checked": None}, "id_document_checked: say which identity document"),
+        ({"id_document_checked": " "}, "id_document_checked: say which identity document"),
+        ({"code": CODE}, "code, override: give the guardian's code or"),
+        ({"override": None, "id_document_checked": None}, "code: give the handover code"),
+        ({"override": None, "code": CODE}, "id_document_checked: goes with an override only"),
+    ],
+)
+def test_a_bad_override_is_refused_naming_the_field_and_nothing_is_written(
+    session: Session, changes: dict[str, Any], words: str
+) -> None:
+    incident, subject, _ = _found(session)
+    before = _texts(session, incident)
+    with pytest.raises(InvalidParameterError, match=words):
+        hand_over(
+            session, incident_id=incident, subject_id=subject, now=T0, **{**OVERRIDE, **changes}
+        )
+    session.expire_all()
+    assert get_subject(session, incident_id=incident, subject_id=subject).status == "found"
+    assert _texts(session, incident) == before
+
+
+def test_the_lockout_does_not_block_the_commanders_override(session: Session) -> None:
+    incident, subject, _ = _found(session)
+    details: dict[str, Any] = {"guardian_name": "Jane Moore", "guardian_relation": "Mother"}
+    for attempt in range(MAX_HANDOVER_ATTEMPTS + 1):
+        with pytest.raises(HandoverRefusedError):
+            hand_over(
+                session,
+                incident_id=incident,
+                subject_id=subject,
+                code=f"guess-{attempt}",
+                now=T0,
+                **details,
+            )
+    done = hand_over(session, incident_id=incident, subject_id=subject, now=T0, **OVERRIDE)
+    assert (done.status, done.handover_override) == ("handed_over", OVERRIDE["override"])
+    assert "WITHOUT the code" in _texts(session, incident)[-1]

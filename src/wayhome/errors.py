@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDeniedError",
+    "AuditError",
     "CaseDataError",
     "ConflictError",
     "DataFileError",
@@ -32,6 +33,13 @@ __all__ = [
 
 class WayhomeError(Exception):
     """Root of every error raised by wayhome."""
+
+
+class AuditError(WayhomeError):
+    """A hash-chained activity log that was edited, cut short or reordered.
+
+    Not a usage error: the input was read fine and is evidence of tampering (CLI exit 1).
+    """
 
 
 class UsageError(WayhomeError, ValueError):

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from wayhome.api.auth import AuthCache
 from wayhome.api.docs import install_docs
 from wayhome.api.hub import LiveHub
+from wayhome.api.ingest import PositionWriter
 from wayhome.api.problems import BodyLimitMiddleware, install_problem_handlers
 from wayhome.api.routes import ROUTERS
+from wayhome.api.routes.positions import publish_positions
 from wayhome.api.settings import WayhomeSettings, get_settings
 from wayhome.api.watch import watch_incidents
 from wayhome.store import engine_from_url, session_factory, upgrade_database
@@ -38,6 +41,9 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
         app.state.sessions = session_factory(engine)
         app.state.auth_cache = AuthCache(ttl_seconds=settings.auth_cache_seconds)
         app.state.auth_cache.watch(app.state.sessions)
+        app.state.position_writer = PositionWriter(
+            app.state.sessions, partial(publish_positions, app.state.hub)
+        )
         watch = None
         if settings.roll_call_watch_seconds > 0:
             watch = asyncio.create_task(
@@ -46,6 +52,7 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
                     app.state.hub,
                     settings.roll_call_watch_seconds,
                     no_contact=timedelta(minutes=settings.overdue_minutes),
+                    grant_warning=timedelta(minutes=settings.grant_warning_minutes),
                 )
             )
         try:

@@ -12,6 +12,7 @@ cost four lookups per position before anything is stored.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -57,27 +58,29 @@ class AuthCache:
     """Token holders and incident actors, remembered for ``ttl_seconds`` (0: not at all).
 
     Trade-off: a hit skips the token, user, role and incident lookups, so an entry may be
-    up to ``ttl_seconds`` old. Within this process it is never stale: :meth:`watch` makes
-    every commit that wrote a token, user, role, team membership (a team leader's reach)
-    or incident (its status) through the app's sessions empty the cache, so revoking a
-    token or role and closing the incident act at once, as before. A change made by
-    another process on the same database (the CLI, a second server) is seen when the
-    entry expires. Token expiry is checked on every hit against the request's clock.
+    up to ``ttl_seconds`` old (each lives a random 50-100 % of it, so entries made in the
+    same second do not all expire together). Within this process it is never stale:
+    :meth:`watch` makes every commit that wrote a token, user, role, team membership (a
+    team leader's reach) or incident (its status) through the app's sessions empty the
+    cache, so revoking a token or role and closing the incident act at once, as before. A
+    change made by another process on the same database (the CLI, a second server) is
+    seen when the entry expires. Token expiry is checked on every hit against the
+    request's clock.
 
     A lookup that began before such a commit cannot store its (old) answer after it: each
     load notes the cache's generation first and stores only if no commit bumped it since.
     """
 
-    def __init__(self, *, ttl_seconds: float, clock: Callable[[], float] = time.monotonic):
+    #: Entries kept at most; past that the cache starts afresh.
+    max_entries = 10_000
+
+    def __init__(self, *, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._generation = 0
         self._holders: dict[str, tuple[float, int, datetime]] = {}
         self._actors: dict[tuple[int, int], tuple[float, Actor, bool]] = {}
-
-    #: Entries kept at most; past that the cache starts afresh.
-    max_entries = 10_000
 
     def watch(self, sessions: sessionmaker[Session]) -> None:
         """Empty the cache whenever a session of ``sessions`` commits a change to access."""
@@ -134,7 +137,7 @@ class AuthCache:
             if len(self._holders) + len(self._actors) >= self.max_entries:
                 self._holders.clear()
                 self._actors.clear()
-            entries[key] = (self._clock() + self._ttl, *value)
+            entries[key] = (self._clock() + self._ttl * (1.0 - random.random() / 2), *value)
 
     def _after_flush(self, session: Session, flush_context: Any) -> None:
         changed = chain(session.new, session.dirty, session.deleted)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -11,12 +11,22 @@ from pydantic import AwareDatetime as _ZonedDatetime
 
 __all__ = [
     "ActivityPublic",
+    "ActivityVerifyPublic",
+    "AgencyCreate",
+    "AgencyPublic",
     "AssignmentCreate",
     "AssignmentPublic",
     "AssignmentStatusUpdate",
     "AwareDatetime",
+    "CredentialClaimsPublic",
+    "CredentialVerify",
     "FoundCreate",
+    "GeoJSONArea",
+    "GeoJSONMultiPolygon",
     "GeoJSONPolygon",
+    "GrantChangePublic",
+    "GrantCreate",
+    "GrantPublic",
     "HandoverCreate",
     "HazardAlertPublic",
     "HazardZoneCreate",
@@ -26,6 +36,8 @@ __all__ = [
     "IncidentPublic",
     "InjuryCreate",
     "InjuryPublic",
+    "JurisdictionCreate",
+    "JurisdictionPublic",
     "LastContactPublic",
     "MarchOrderUpdate",
     "MePublic",
@@ -44,6 +56,8 @@ __all__ = [
     "PositionBatchPublic",
     "PositionCreate",
     "PositionPublic",
+    "QualificationPublic",
+    "RevocationListPublic",
     "RoleCreate",
     "RolePublic",
     "RollCallAnswerCreate",
@@ -57,6 +71,7 @@ __all__ = [
     "SignalCreate",
     "SignalDeliveryPublic",
     "SignalPublic",
+    "SignedListUpload",
     "SubjectCreate",
     "SubjectCreated",
     "SubjectPublic",
@@ -66,11 +81,21 @@ __all__ = [
     "TokenCreate",
     "TokenPublic",
     "TransferCreate",
+    "TrustListPublic",
+    "TrustedIssuerPublic",
     "UserCreate",
     "UserPublic",
+    "VerificationPublic",
 ]
 
 _ORM = ConfigDict(from_attributes=True)
+
+
+class _RequestBody(BaseModel):
+    # Every XCreate/XUpdate: a field the schema does not declare is refused (422), never
+    # ignored, so ``is_admin``, ``role``, ``incident_id``, ``status`` or ``id`` sent where
+    # there is no such field cannot slip through (mass assignment).
+    model_config = ConfigDict(extra="forbid")
 
 
 def _in_utc_range(value: datetime) -> datetime:
@@ -93,7 +118,7 @@ class Health(BaseModel):
     database: str
 
 
-class IncidentCreate(BaseModel):
+class IncidentCreate(_RequestBody):
     name: str = Field(min_length=1, max_length=200, examples=["Missing child, Big South Fork"])
 
 
@@ -109,7 +134,7 @@ class IncidentPublic(BaseModel):
 # --- Access: users, tokens, roles ------------------------------------------------------
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(_RequestBody):
     login: str = Field(min_length=1, max_length=100, examples=["ann.lee"])
     password: str = Field(min_length=1, max_length=200)
 
@@ -120,7 +145,7 @@ class TokenPublic(BaseModel):
     user_id: int
 
 
-class UserCreate(BaseModel):
+class UserCreate(_RequestBody):
     login: str = Field(min_length=1, max_length=100, examples=["ann.lee"])
     name: str = Field(min_length=1, max_length=200)
     password: str | None = Field(
@@ -139,7 +164,7 @@ class UserPublic(BaseModel):
     is_admin: bool
 
 
-class RoleCreate(BaseModel):
+class RoleCreate(_RequestBody):
     login: str = Field(min_length=1, max_length=100, description="The user to give the role.")
     role: Literal[
         "incident_commander", "operations", "planning", "team_leader", "searcher", "viewer"
@@ -166,7 +191,7 @@ class MePublic(BaseModel):
 _ResourceType = Literal["ground", "dog", "medical", "drone", "mounted", "water", "command", "other"]
 
 
-class MemberCreate(BaseModel):
+class MemberCreate(_RequestBody):
     name: str = Field(min_length=1, max_length=200)
     needs_protection: bool = Field(
         False, description="A non-searcher, a minor or an injured person: needs a named protector."
@@ -180,6 +205,7 @@ class MemberCreate(BaseModel):
         "leader only.",
     )
     contact: str = Field("", max_length=200, examples=["+1 555 0100, radio SAR-12"])
+    agency_id: int | None = Field(None, description="Their agency; grants to it cover them.")
 
 
 class MemberPublic(BaseModel):
@@ -198,9 +224,10 @@ class MemberPublic(BaseModel):
         "their team leader)."
     )
     contact: str
+    agency_id: int | None = None
 
 
-class MemberProfileUpdate(BaseModel):
+class MemberProfileUpdate(_RequestBody):
     """Fields left out (or ``null``) stay as they are."""
 
     qualifications: str | None = Field(None, max_length=2000)
@@ -209,20 +236,20 @@ class MemberProfileUpdate(BaseModel):
     contact: str | None = Field(None, max_length=200)
 
 
-class MemberStatusUpdate(BaseModel):
+class MemberStatusUpdate(_RequestBody):
     status: Literal["pending", "checked_in", "assigned", "out_of_service", "checked_out"] = Field(
         description="ICS-211 check-in status; roll calls ask members checked in or assigned."
     )
 
 
-class PairCreate(BaseModel):
+class PairCreate(_RequestBody):
     member_ids: list[int] = Field(max_length=3, description="Two members (three at most).")
     protector_id: int | None = Field(
         None, description="Required when a member of the pair needs protection."
     )
 
 
-class TeamCreate(BaseModel):
+class TeamCreate(_RequestBody):
     name: str = Field(min_length=1, max_length=200)
     pairs: list[PairCreate] = Field(max_length=100)
     leader_id: int | None = Field(
@@ -252,7 +279,7 @@ class TeamPublic(BaseModel):
     members: list[TeamMemberPublic]
 
 
-class MarchOrderUpdate(BaseModel):
+class MarchOrderUpdate(_RequestBody):
     lead_id: int = Field(description="Walks first; not a member who needs protection.")
     rear_id: int = Field(description="Walks last; everyone else walks in the middle.")
 
@@ -260,7 +287,7 @@ class MarchOrderUpdate(BaseModel):
 # --- Operational periods, places, assignments --------------------------------------------
 
 
-class PeriodCreate(BaseModel):
+class PeriodCreate(_RequestBody):
     starts_at: AwareDatetime
     ends_at: AwareDatetime = Field(description="After starts_at; periods must not overlap.")
     objectives: str = Field("", max_length=5000, examples=["Hasty search of trails and creeks"])
@@ -277,7 +304,7 @@ class PeriodPublic(BaseModel):
     objectives: str
 
 
-class PlaceCreate(BaseModel):
+class PlaceCreate(_RequestBody):
     kind: Literal["staging", "rendezvous", "command_post", "helispot"]
     name: str = Field(min_length=1, max_length=200, examples=["Trailhead lot"])
     lat: float = Field(ge=-90, le=90)
@@ -294,7 +321,7 @@ class PlacePublic(BaseModel):
     lon: float
 
 
-class AssignmentCreate(BaseModel):
+class AssignmentCreate(_RequestBody):
     team_id: int
     segment: str = Field(
         min_length=1, max_length=50, examples=["A3"], description="The plan's segment id."
@@ -304,6 +331,16 @@ class AssignmentCreate(BaseModel):
     rendezvous_id: int | None = Field(None, description="A place of kind rendezvous or staging.")
     turnaround_at: AwareDatetime | None = Field(
         None, description="When the team must turn back; past it, the team is overdue."
+    )
+    area: GeoJSONArea | None = Field(
+        None,
+        description="The segment's outline (lon/lat): each member needs leave in every "
+        "jurisdiction it touches.",
+    )
+    override: str = Field(
+        "",
+        max_length=2000,
+        description="Incident commander only: why the team goes without leave (logged).",
     )
 
 
@@ -322,9 +359,10 @@ class AssignmentPublic(BaseModel):
     completed_at: datetime | None
     reported_pod: float | None
     created_at: datetime
+    grant_override: str = ""
 
 
-class AssignmentStatusUpdate(BaseModel):
+class AssignmentStatusUpdate(_RequestBody):
     status: Literal["planned", "in_progress", "completed", "aborted"] = Field(
         description="planned -> in_progress -> completed; planned or in_progress -> aborted."
     )
@@ -333,7 +371,7 @@ class AssignmentStatusUpdate(BaseModel):
     )
 
 
-class PositionCreate(BaseModel):
+class PositionCreate(_RequestBody):
     id: uuid.UUID = Field(description="Generated by the device; a replay returns the stored row.")
     member_id: int
     lat: float = Field(ge=-90, le=90)
@@ -358,7 +396,7 @@ class LastContactPublic(PositionPublic):
     )
 
 
-class PositionBatchCreate(BaseModel):
+class PositionBatchCreate(_RequestBody):
     positions: list[PositionCreate] = Field(min_length=1, max_length=1000)
 
 
@@ -377,14 +415,26 @@ class ActivityPublic(BaseModel):
     text: str
 
 
-class RollCallCreate(BaseModel):
+class ActivityVerifyPublic(BaseModel):
+    """What verifying the hash-chained activity log found (``wayhome.store.audit``)."""
+
+    model_config = _ORM
+    ok: bool = Field(description="No line edited, removed or reordered.")
+    checked: int = Field(description="Lines read.")
+    unchained: int = Field(description="Lines at the start written before the chain existed.")
+    first_bad_seq: int | None = Field(description="Number of the first bad line.")
+    first_bad_id: int | None = Field(description="Id of the stored line where it shows.")
+    reason: str = Field(description="In plain words: intact, or what is wrong and where.")
+
+
+class RollCallCreate(_RequestBody):
     team_id: int | None = Field(None, description="One team; everyone in the field when absent.")
     timeout_seconds: int = Field(
         300, ge=10, le=24 * 3600, description="Answers still missing then are escalated."
     )
 
 
-class RollCallAnswerCreate(BaseModel):
+class RollCallAnswerCreate(_RequestBody):
     member_id: int = Field(description="The member who is accounted for.")
     by_member_id: int | None = Field(
         None, description="Who answers: the member (default) or the team leader of their pair."
@@ -410,7 +460,7 @@ class RollCallPublic(BaseModel):
     answers: list[RollCallAnswerPublic]
 
 
-class SignalCreate(BaseModel):
+class SignalCreate(_RequestBody):
     code: str = Field(
         min_length=1, max_length=50, description="A codebook code, e.g. two, found, need_help."
     )
@@ -418,7 +468,7 @@ class SignalCreate(BaseModel):
     team_id: int | None = Field(None, description="One team; everyone in the field when neither.")
 
 
-class SignalAckCreate(BaseModel):
+class SignalAckCreate(_RequestBody):
     member_id: int = Field(description="The recipient confirming the signal.")
 
 
@@ -449,7 +499,18 @@ class GeoJSONPolygon(BaseModel):
     )
 
 
-class HazardZoneCreate(BaseModel):
+class GeoJSONMultiPolygon(BaseModel):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[list[float]]]] = Field(
+        min_length=1, max_length=1000, description="Polygons, each rings of [lon, lat] positions."
+    )
+
+
+#: A GeoJSON ``Polygon`` or ``MultiPolygon`` in lon/lat.
+GeoJSONArea = Annotated[GeoJSONPolygon | GeoJSONMultiPolygon, Field(discriminator="type")]
+
+
+class HazardZoneCreate(_RequestBody):
     name: str = Field(min_length=1, max_length=200, examples=["East Ridge hunting zone"])
     kind: Literal["hostile_party", "cliff", "water", "private_land"]
     geometry: GeoJSONPolygon
@@ -474,9 +535,15 @@ class HazardAlertPublic(BaseModel):
     lat: float
     lon: float
     time: datetime
+    jurisdiction_id: int | None = Field(None, description="Kind trespass: the jurisdiction.")
+    owner: str | None = Field(None, description="Kind trespass: the agency that owns it.")
+    contact: str | None = Field(None, description="Kind trespass: whom to call about leave.")
+    reason: str | None = Field(
+        None, description="Kind trespass: entered without leave, grant N expired or revoked."
+    )
 
 
-class InjuryCreate(BaseModel):
+class InjuryCreate(_RequestBody):
     member_id: int = Field(description="The injured member; they go out of service.")
     severity: Literal["minor", "serious", "critical"]
     treatment: str = Field(
@@ -514,7 +581,7 @@ class OverdueChangePublic(BaseModel):
 # --- Rest rotation ---------------------------------------------------------------------
 
 
-class RotationCreate(BaseModel):
+class RotationCreate(_RequestBody):
     starts_at: AwareDatetime = Field(description="When the first watch slot begins.")
     horizon_h: float = Field(gt=0, le=72, examples=[12.0], description="Hours to plan.")
     slot_h: float = Field(gt=0, le=24, examples=[1.0], description="Length of a watch slot.")
@@ -551,7 +618,7 @@ class RotationPublic(BaseModel):
 # --- The subject: intake, the find, reunification ----------------------------------------
 
 
-class SubjectCreate(BaseModel):
+class SubjectCreate(_RequestBody):
     name: str = Field(min_length=1, max_length=200, examples=["Lily Moore"])
     category: str = Field(
         min_length=1, max_length=50, examples=["child"], description="ISRID category (or 'child')."
@@ -565,6 +632,12 @@ class SubjectCreate(BaseModel):
         min_length=1, max_length=200, description="Who the subject is handed to."
     )
     guardian_relation: str = Field(min_length=1, max_length=100, examples=["mother"])
+    guardian_id_document: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["driver's licence TN ...0421"],
+        description="The guardian's identity document checked at intake.",
+    )
     handover_code: str | None = Field(
         None,
         min_length=6,
@@ -586,6 +659,9 @@ class SubjectPublic(BaseModel):
     last_seen_at: datetime
     guardian_name: str
     guardian_relation: str
+    guardian_id_document: str = Field(
+        description="Empty unless the caller may hand over (command, operations)."
+    )
     status: Literal["missing", "found", "handed_over", "transferred"]
     found_at: datetime | None
     found_by_member_id: int | None
@@ -594,6 +670,9 @@ class SubjectPublic(BaseModel):
     condition: str
     handed_over_at: datetime | None
     handed_to: str = Field(description="The verified guardian, or the receiving agency.")
+    handover_override: str = Field(
+        description="Why the incident commander handed over without the code (else empty)."
+    )
     created_at: datetime
 
 
@@ -604,7 +683,7 @@ class SubjectCreated(SubjectPublic):
     )
 
 
-class FoundCreate(BaseModel):
+class FoundCreate(_RequestBody):
     member_id: int = Field(description="The member who found the subject.")
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -612,12 +691,192 @@ class FoundCreate(BaseModel):
     time: AwareDatetime | None = Field(None, description="When found; now when absent.")
 
 
-class HandoverCreate(BaseModel):
+class HandoverCreate(_RequestBody):
     guardian_name: str = Field(min_length=1, max_length=200, description="As on their ID.")
     guardian_relation: str = Field(min_length=1, max_length=100, examples=["mother"])
-    code: str = Field(min_length=1, max_length=100, description="The code given at intake.")
+    code: str | None = Field(
+        None, min_length=1, max_length=100, description="The code given at intake."
+    )
+    override: str | None = Field(
+        None,
+        max_length=2000,
+        description="Instead of the code, the incident commander only: why the subject is "
+        "handed over without it (logged).",
+    )
+    id_document_checked: str | None = Field(
+        None,
+        max_length=200,
+        examples=["driver's licence TN ...0421"],
+        description="With an override: the guardian's identity document the incident "
+        "commander checked at the handover.",
+    )
 
 
-class TransferCreate(BaseModel):
+class TransferCreate(_RequestBody):
     to: str = Field(min_length=1, max_length=200, examples=["County EMS Medic 4"])
     reason: str = Field(min_length=1, max_length=2000, examples=["hypothermia, needs hospital"])
+
+
+# --- Trust across agencies: agencies, jurisdictions, grants ------------------------------
+
+_Activity = Literal["foot", "vehicle", "aircraft", "drone", "camp", "dogs"]
+
+
+class AgencyCreate(_RequestBody):
+    name: str = Field(min_length=1, max_length=200, examples=["Harlan Ridge Hunting Club"])
+    kind: Literal[
+        "sar_team", "law_enforcement", "land_manager", "tribal_nation", "private_landowner", "other"
+    ] = "other"
+    contact: str = Field("", max_length=200, examples=["J. Harlan, +1 555 0199"])
+
+
+class AgencyPublic(BaseModel):
+    model_config = _ORM
+    id: int
+    name: str
+    kind: str
+    contact: str
+    created_at: datetime
+
+
+class JurisdictionCreate(_RequestBody):
+    agency_id: int = Field(description="The agency that owns or manages the land.")
+    name: str = Field(min_length=1, max_length=200, examples=["Harlan Ridge club land"])
+    contact: str = Field("", max_length=200, description="Whom to call about leave there.")
+    geometry: GeoJSONArea
+
+
+class JurisdictionPublic(BaseModel):
+    id: int
+    agency_id: int
+    owner: str = Field(description="The owning agency's name.")
+    name: str
+    contact: str = Field(description="Whom to call about leave (the agency's when not set).")
+    geometry: GeoJSONArea
+    created_at: datetime
+
+
+class GrantCreate(_RequestBody):
+    jurisdiction_id: int
+    agency_id: int | None = Field(None, description="Grantee: exactly one of agency, team, member.")
+    team_id: int | None = None
+    member_id: int | None = None
+    activities: list[_Activity] = Field(min_length=1, max_length=6, examples=[["foot", "dogs"]])
+    starts_at: AwareDatetime | None = Field(None, description="Now when absent.")
+    expires_at: AwareDatetime | None = Field(
+        None, description="When the leave ends; or give until_incident_closes."
+    )
+    until_incident_closes: bool = False
+    conditions: str = Field("", max_length=5000, examples=["stay on the fire roads; no dogs"])
+    granted_by: str = Field(
+        min_length=1, max_length=200, description="Who gave leave for the owner, as they said it."
+    )
+
+
+class GrantPublic(BaseModel):
+    id: int
+    incident_id: int
+    jurisdiction_id: int
+    agency_id: int | None
+    team_id: int | None
+    member_id: int | None
+    activities: list[str]
+    starts_at: datetime
+    expires_at: datetime | None
+    until_incident_closes: bool
+    conditions: str
+    granted_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    revoked_by: str
+    warned_at: datetime | None
+    expired_alerted_at: datetime | None
+    status: Literal["pending", "active", "expired", "revoked", "ended"]
+
+
+class GrantChangePublic(BaseModel):
+    event: Literal["expiring", "expired", "revoked"]
+    grant: GrantPublic
+    jurisdiction_name: str
+    alerts: list[HazardAlertPublic] = Field(
+        description="Trespass alerts: members inside whose leave just ended."
+    )
+
+
+# --- member credentials (#7) ---------------------------------------------------------------
+
+
+class CredentialVerify(_RequestBody):
+    credential: str = Field(
+        min_length=1,
+        max_length=4400,
+        description="The credential text from the QR code.",
+        examples=["WH1:NCFOXN:F2R9ODEA..."],
+    )
+
+
+class QualificationPublic(BaseModel):
+    name: str
+    expires: date | None
+    expired: bool = Field(description="Past its expiry: it does not count, the rest does.")
+
+
+class CredentialClaimsPublic(BaseModel):
+    credential_id: str
+    member_id: str
+    name: str
+    agency: str
+    roles: list[str]
+    qualifications: list[QualificationPublic]
+    issued: datetime
+    valid_until: datetime
+
+
+class VerificationPublic(BaseModel):
+    valid: bool
+    code: Literal[
+        "valid",
+        "malformed",
+        "altered",
+        "unknown_issuer",
+        "untrusted_key",
+        "wrong_agency",
+        "revoked",
+        "not_yet_valid",
+        "expired",
+    ]
+    reason: str = Field(description="Why, in plain words.")
+    claims: CredentialClaimsPublic | None = Field(
+        description="What the credential says; only when its signature was checked."
+    )
+    key_id: str | None
+    issuer: str | None = Field(description="The agency the trust list gives the key to.")
+    expired_qualifications: list[str]
+    revocation_version: int | None
+    revocation_age_seconds: float | None
+    revocation_note: str = Field(examples=["revocation list 3 days old (version 12)"])
+
+
+class SignedListUpload(_RequestBody):
+    signed: str = Field(
+        min_length=1,
+        max_length=2_000_000,
+        description="The signed list file (trust.cbor, rl.cbor), base64.",
+    )
+
+
+class TrustedIssuerPublic(BaseModel):
+    agency: str
+    key_id: str
+
+
+class TrustListPublic(BaseModel):
+    version: int = Field(description="Version of the newest trust list loaded (0: none).")
+    issuers: list[TrustedIssuerPublic]
+
+
+class RevocationListPublic(BaseModel):
+    key_id: str
+    version: int
+    issued: datetime
+    revoked: int = Field(description="How many credentials of this key are revoked.")

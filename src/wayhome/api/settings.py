@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
@@ -26,10 +27,15 @@ class WayhomeSettings(BaseSettings):
     roll_call_watch_seconds: float = 10.0
     #: Minutes without contact from any member before a team in the field is overdue.
     overdue_minutes: Annotated[float, Field(gt=0)] = 30.0
+    #: Minutes before a grant of leave expires that the watch warns (once).
+    grant_warning_minutes: Annotated[float, Field(ge=0)] = 30.0
     #: Seconds a token's holder and their role in an incident are remembered (0: looked up
     #: on every request). Changes made through this server act at once regardless; this
     #: bounds how late one made by another process is seen (``wayhome.api.auth.AuthCache``).
-    auth_cache_seconds: Annotated[float, Field(ge=0)] = 5.0
+    auth_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
+    #: The federation's public key files (``.pub``) pinned to accept trust lists for member
+    #: credentials (``PUT /trust-list``), as a JSON list; none: no trust list is accepted.
+    federation_keys: list[Path] = []
 
 
 def get_settings() -> WayhomeSettings:

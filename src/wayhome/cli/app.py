@@ -26,7 +26,9 @@ def _register() -> None:
     # Subcommands register themselves on import; imported here, not at module import.
     from wayhome.cli import (  # noqa: F401
         assign,
+        audit,
         clue,
+        credential,
         debrief,
         demo,
         evaluate,

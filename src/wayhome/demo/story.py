@@ -250,6 +250,7 @@ def _play(
         last_seen_at=STORY_START - timedelta(hours=2),
         guardian_name=_MOTHER[0],
         guardian_relation=_MOTHER[1],
+        guardian_id_document="driver's licence TN ...0421 (fictional)",
         description="Boy, 4, red fleece, blue trousers; a worn shirt is kept as a scent article.",
         actor=planner,
     )

@@ -11,8 +11,9 @@ writes an activity-log line in the same commit.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from wayhome.errors import ConflictError, InvalidParameterError
 from wayhome.store.errors import UnknownRecordError
 from wayhome.store.incidents import get_incident, log_activity
-from wayhome.store.models import Assignment, Member, Place, Team, TeamMember
+from wayhome.store.jurisdictions import LeaveGap, check_team_leave
+from wayhome.store.models import Assignment, Member, Place, Team, TeamMember, utc_now
 from wayhome.store.periods import get_period
 from wayhome.store.places import get_place
 from wayhome.store.roster import get_team
@@ -80,12 +82,22 @@ def create_assignment(
     instructions: str = "",
     rendezvous_id: int | None = None,
     turnaround_at: datetime | None = None,
+    area: Mapping[str, Any] | None = None,
+    override: str = "",
+    may_override: bool = False,
+    now: datetime | None = None,
     actor: str = "system",
 ) -> Assignment:
     """Plan an assignment: ``team_id`` searches ``segment``; logged, status ``planned``.
 
     The team, the period and the rendezvous point must belong to the incident; the
     rendezvous point is a place of kind ``rendezvous`` or ``staging``.
+
+    With ``area`` (the segment's GeoJSON outline, lon/lat), every member of the team must
+    hold leave at ``now`` (the clock by default) in each jurisdiction the area touches
+    (:func:`~wayhome.store.jurisdictions.check_team_leave`), else
+    :class:`~wayhome.store.errors.GrantRequiredError`; an ``override`` (its reason) from
+    an actor who ``may_override`` (the incident commander) assigns anyway and is logged.
     """
     get_incident(session, incident_id)
     segment = segment.strip()
@@ -102,6 +114,17 @@ def create_assignment(
     place = None
     if rendezvous_id is not None:
         place = _meeting_place(session, incident_id=incident_id, place_id=rendezvous_id)
+    gaps: list[LeaveGap] = []
+    if area is not None:
+        gaps = check_team_leave(
+            session,
+            incident_id=incident_id,
+            team=team,
+            area=area,
+            now=utc_now() if now is None else now,
+            override=override,
+            may_override=may_override,
+        )
     assignment = Assignment(
         incident_id=incident_id,
         period_id=period_id,
@@ -111,6 +134,7 @@ def create_assignment(
         instructions=instructions.strip(),
         rendezvous_id=rendezvous_id,
         turnaround_at=turnaround_at,
+        grant_override=override.strip() if gaps else "",
     )
     session.add(assignment)
     session.flush()
@@ -122,6 +146,19 @@ def create_assignment(
     if turnaround_at is not None:
         text += f", turn around at {_clock(turnaround_at)}"
     log_activity(session, incident_id=incident_id, actor=actor, kind="assignment", text=text)
+    if gaps:
+        without = "; ".join(
+            f"{g.jurisdiction.name} ({g.agency.name}): {', '.join(m.name for m in g.members)}"
+            for g in gaps
+        )
+        log_activity(
+            session,
+            incident_id=incident_id,
+            actor=actor,
+            kind="access",
+            text=f"override by {actor}: {assignment.grant_override}; assignment {assignment.id} "
+            f"without leave in {without}",
+        )
     session.commit()
     return assignment
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from wayhome.errors import AccessDeniedError, InvalidParameterError, UsageError
 
-__all__ = ["HandoverRefusedError", "PairRuleError", "UnknownRecordError"]
+__all__ = ["GrantRequiredError", "HandoverRefusedError", "PairRuleError", "UnknownRecordError"]
 
 
 class UnknownRecordError(UsageError, KeyError):
@@ -35,3 +35,22 @@ class HandoverRefusedError(AccessDeniedError):
     def __init__(self, message: str, *, fields: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.fields = fields
+
+
+class GrantRequiredError(AccessDeniedError):
+    """An assignment into a jurisdiction where members of the team hold no valid grant.
+
+    ``jurisdiction_ids`` and ``member_ids`` name what is missing; the message names the
+    jurisdictions, their owners and contacts, and the members without leave.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        jurisdiction_ids: tuple[int, ...] = (),
+        member_ids: tuple[int, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.jurisdiction_ids = jurisdiction_ids
+        self.member_ids = member_ids

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wayhome.errors import ConflictError, InvalidParameterError
+from wayhome.store.audit import append_line
 from wayhome.store.errors import UnknownRecordError
 from wayhome.store.models import ActivityLog, Incident, Member, Subject, utc_now
 
@@ -47,9 +48,13 @@ def activity_clock(clock: Callable[[], datetime]) -> Iterator[None]:
 
 
 def log_activity(session: Session, *, incident_id: int, actor: str, kind: str, text: str) -> None:
-    """Add one activity-log line to ``session`` (committed with the change it records)."""
+    """Add one activity-log line to ``session`` (committed with the change it records).
+
+    The line is hash-chained onto the incident's log (:func:`wayhome.store.audit.append_line`):
+    another writer of the same incident waits until this transaction ends.
+    """
     time = _clock.get()()
-    session.add(ActivityLog(incident_id=incident_id, time=time, actor=actor, kind=kind, text=text))
+    append_line(session, incident_id=incident_id, time=time, actor=actor, kind=kind, text=text)
 
 
 def create_incident(session: Session, *, name: str, actor: str = "system") -> Incident:

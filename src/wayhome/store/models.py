@@ -28,21 +28,28 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AccessGrant",
     "AccessToken",
+    "ActivityChain",
     "ActivityLog",
+    "Agency",
     "AppUser",
     "Assignment",
     "Base",
+    "CredentialRevocation",
     "HazardPresence",
     "HazardZone",
     "Incident",
     "IncidentRole",
     "InjuryReport",
+    "Jurisdiction",
+    "JurisdictionPresence",
     "LastPosition",
     "Member",
     "OperationalPeriod",
     "Place",
     "Position",
+    "RevocationList",
     "RollCall",
     "RollCallAnswer",
     "SignalDelivery",
@@ -50,6 +57,7 @@ __all__ = [
     "Subject",
     "Team",
     "TeamMember",
+    "TrustedIssuer",
     "UTCDateTime",
     "utc_now",
 ]
@@ -119,6 +127,8 @@ class Member(Base):
     medical_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Phone or radio call sign.
     contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: The agency the member belongs to (grants to an agency cover its members).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
 
 
 class Team(Base):
@@ -195,6 +205,26 @@ class ActivityLog(Base):
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(50))
     text: Mapped[str] = mapped_column(Text)
+    #: Place in the incident's hash chain (1, 2, ...); ``None`` for lines written before it.
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: SHA-256 (hex) of the line before in the chain ("" for the first).
+    prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: SHA-256 (hex) over this line's fields and ``prev_hash``.
+    hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class ActivityChain(Base):
+    """The head of an incident's hash-chained activity log: its last line's number and hash.
+
+    Appending updates this row first, so appends to one incident's chain are serialised
+    (a row lock on PostgreSQL, the write lock on SQLite) and the chain never forks.
+    """
+
+    __tablename__ = "activity_chain"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class RollCall(Base):
@@ -351,6 +381,10 @@ class Subject(Base):
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: Who took the subject: the verified guardian's name, or the receiving agency.
     handed_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: The identity document checked at intake (e.g. "driver's licence, TN, last 4: 0421").
+    guardian_id_document: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Why the incident commander handed over without the code (empty when the code was used).
+    handover_override: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
@@ -390,6 +424,8 @@ class Assignment(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The team's own estimate of its probability of detection, reported at debrief.
     reported_pod: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Why the incident commander assigned the team without leave in a jurisdiction.
+    grant_override: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
@@ -405,6 +441,7 @@ class AppUser(Base):
     password_hash: Mapped[str] = mapped_column(String(300), default="", server_default="")
     #: An agency administrator: may add users and open incidents.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
@@ -419,6 +456,8 @@ class AccessToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: ``access`` (short-lived, sent with requests) or ``refresh`` (trades for a new pair).
+    kind: Mapped[str] = mapped_column(String(10), default="access", server_default="access")
 
 
 class IncidentRole(Base):
@@ -433,3 +472,111 @@ class IncidentRole(Base):
     #: incident_commander, planning, operations, team_leader, searcher or viewer.
     role: Mapped[str] = mapped_column(String(30))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+
+
+class Agency(Base):
+    """An organisation: a SAR team, a county, a national forest, a tribal nation, a landowner."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: sar_team, law_enforcement, land_manager, tribal_nation, private_landowner, other.
+    kind: Mapped[str] = mapped_column(String(40), default="other", server_default="other")
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Jurisdiction(Base):
+    """Land an agency owns or manages: a GeoJSON (Multi)Polygon in lon/lat."""
+
+    __tablename__ = "jurisdiction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: GeoJSON geometry as JSON text (portable across backends).
+    geometry: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class AccessGrant(Base):
+    """Leave to operate in a jurisdiction during one incident, given by its owner.
+
+    The grantee is exactly one of an agency, a team or a member. ``expires_at`` ends it at
+    a time; ``until_incident_closes`` ends it with the incident; revoking ends it at once.
+    """
+
+    __tablename__ = "access_grant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), nullable=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    #: Comma-separated: foot, vehicle, aircraft, drone, camp, dogs.
+    activities: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    until_incident_closes: Mapped[bool] = mapped_column(Boolean, default=False)
+    conditions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Who gave leave for the owner (name and role), as they said it.
+    granted_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: When the "expires soon" alert went out (once).
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the "expired" alert went out (once).
+    expired_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class JurisdictionPresence(Base):
+    """Whether a member is inside a jurisdiction without leave; a trespass alert on entering."""
+
+    __tablename__ = "jurisdiction_presence"
+
+    jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    inside: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrustedIssuer(Base):
+    """A key this install trusts to sign member credentials (from a signed trust list)."""
+
+    __tablename__ = "trusted_issuer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(100), unique=True)
+    agency_name: Mapped[str] = mapped_column(String(200))
+    #: The raw Ed25519 public key, base64url without padding.
+    public_key: Mapped[str] = mapped_column(String(100))
+    #: Version of the trust list it came from (0: added by hand).
+    list_version: Mapped[int] = mapped_column(Integer, default=0)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RevocationList(Base):
+    """The newest revocation list held for one issuer key: its version and times."""
+
+    __tablename__ = "revocation_list"
+
+    key_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CredentialRevocation(Base):
+    """A revoked credential id of one issuer key."""
+
+    __tablename__ = "credential_revocation"
+    __table_args__ = (UniqueConstraint("key_id", "credential_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(100), index=True)
+    credential_id: Mapped[str] = mapped_column(String(100))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from wayhome.errors import ConflictError, InvalidLocationError, InvalidParameterError
 from wayhome.store.hazards import HazardAlert, track_hazards
 from wayhome.store.incidents import get_incident
+from wayhome.store.jurisdictions import track_jurisdictions
 from wayhome.store.models import LastPosition, Member, Position
 from wayhome.store.roster import get_member
 
@@ -126,6 +127,7 @@ def _record(
     # Entering a hazard zone is judged in the same transaction: no alert is lost or doubled.
     new = [r.position for r in out if r.created]
     alerts = track_hazards(session, incident_id=incident_id, positions=new, commit=False)
+    alerts += track_jurisdictions(session, incident_id=incident_id, positions=new)
     session.commit()
     by_position: dict[uuid.UUID, list[HazardAlert]] = {}
     for alert in alerts:

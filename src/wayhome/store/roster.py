@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from wayhome.errors import InvalidParameterError
 from wayhome.store.errors import PairRuleError, UnknownRecordError
 from wayhome.store.incidents import get_incident, log_activity
-from wayhome.store.models import Member, Team, TeamMember
+from wayhome.store.models import Agency, Member, Team, TeamMember
 
 __all__ = [
     "FIELD_STATUSES",
@@ -78,17 +78,21 @@ def add_member(
     resource_type: str = "ground",
     medical_notes: str = "",
     contact: str = "",
+    agency_id: int | None = None,
     actor: str = "system",
 ) -> Member:
     """Put a person on the incident's roster and log it.
 
     The profile (qualifications, resource type, medical notes, contact) may be given now
     or later with :func:`update_member_profile`; medical notes never go into the log.
+    ``agency_id`` is the agency they belong to (grants to it cover them).
     """
     get_incident(session, incident_id)
     if not name.strip():
         raise InvalidParameterError("name: give the member's name")
     _check_profile(resource_type=resource_type, contact=contact)
+    if agency_id is not None and session.get(Agency, agency_id) is None:
+        raise UnknownRecordError(f"agency_id: no agency {agency_id}; add the agency first")
     member = Member(
         incident_id=incident_id,
         name=name.strip(),
@@ -97,6 +101,7 @@ def add_member(
         resource_type=resource_type,
         medical_notes=medical_notes.strip(),
         contact=contact.strip(),
+        agency_id=agency_id,
     )
     session.add(member)
     session.flush()

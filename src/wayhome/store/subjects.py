@@ -1,18 +1,21 @@
 """The lost person: intake, the find, and reunification with the guardian named at intake.
 
 A subject goes ``missing`` → ``found`` → ``handed_over`` (to the verified guardian) or
-``transferred`` (to EMS, a hospital, law enforcement). Handing over checks three things
-against the intake record: the guardian's name, their relation to the subject (both
-compared ignoring case and spacing) and the handover code given to the guardian at intake,
-which the store keeps only as a salted hash. Every refused attempt is logged and committed
-before the refusal is raised; after :data:`MAX_HANDOVER_ATTEMPTS` refusals the subject can
-only be transferred by the incident commander.
+``transferred`` (to EMS, a hospital, law enforcement). Intake records the guardian and the
+identity document checked then. Handing over checks, against the intake record, the
+guardian's name and their relation to the subject (both compared ignoring case and
+spacing), and then either the handover code given to the guardian at intake (kept only as
+a salted hash) or the incident commander's override: a reason and the identity document
+the commander checked at the handover, both logged. Every refused attempt is logged and
+committed before the refusal is raised; after :data:`MAX_HANDOVER_ATTEMPTS` refusals the
+code is no longer tried: only the commander's override or a transfer remains.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +29,7 @@ from wayhome.store.roster import get_member
 
 __all__ = [
     "MAX_HANDOVER_ATTEMPTS",
+    "MAX_ID_DOCUMENT",
     "MIN_HANDOVER_CODE",
     "SUBJECT_STATUSES",
     "create_subject",
@@ -42,6 +46,8 @@ SUBJECT_STATUSES = ("missing", "found", "handed_over", "transferred")
 MAX_HANDOVER_ATTEMPTS = 5
 #: The shortest handover code accepted at intake.
 MIN_HANDOVER_CODE = 6
+#: The longest description of an identity document (the column's width).
+MAX_ID_DOCUMENT = 200
 
 _REFUSED = "handover_refused"
 
@@ -58,12 +64,15 @@ def create_subject(
     last_seen_at: datetime,
     guardian_name: str,
     guardian_relation: str,
+    guardian_id_document: str,
     description: str = "",
     handover_code: str | None = None,
     actor: str = "system",
 ) -> tuple[Subject, str]:
     """Record the lost person and the guardian who will take them home.
 
+    ``guardian_id_document`` says which identity document of the guardian was checked
+    (e.g. ``"driver's licence TN ...0421"``); it is kept on the subject, not logged.
     Returns the subject and the handover code, in clear, this once: give it to the
     guardian; the store keeps only its hash. ``handover_code=None`` generates one.
     """
@@ -85,6 +94,7 @@ def create_subject(
         raise InvalidParameterError(
             "guardian_relation: say how the guardian is related (e.g. 'mother', 'teacher')"
         )
+    id_document = _id_document(guardian_id_document, "guardian_id_document", "at intake")
     code = new_secret() if handover_code is None else handover_code.strip()
     if len(code) < MIN_HANDOVER_CODE:
         raise InvalidParameterError(
@@ -102,6 +112,7 @@ def create_subject(
         last_seen_at=last_seen_at,
         guardian_name=" ".join(guardian_name.split()),
         guardian_relation=" ".join(guardian_relation.split()),
+        guardian_id_document=id_document,
         handover_code_hash=hash_secret(code),
     )
     session.add(subject)
@@ -187,70 +198,65 @@ def hand_over(
     subject_id: int,
     guardian_name: str,
     guardian_relation: str,
-    code: str,
+    code: str | None = None,
     now: datetime,
+    override: str | None = None,
+    id_document_checked: str | None = None,
     actor: str = "system",
 ) -> Subject:
-    """Hand the found subject to their guardian once name, relation and code all match.
+    """Hand the found subject to their guardian: name and relation, then code or override.
+
+    The guardian's name and relation must match the intake record, and then either
+    ``code`` the code given at intake, or ``override`` the incident commander's reason for
+    handing over without it, with ``id_document_checked``: the identity document the
+    commander checked at the handover. Only the incident commander may override; the
+    caller checks that (the API asks for ``Permission.MANAGE``). The reason is kept in
+    ``Subject.handover_override`` and logged with the document, by ``actor``, at ``now``.
 
     A mismatch is logged and committed, then :class:`HandoverRefusedError` names the
     fields that did not match (never the stored values). After
-    :data:`MAX_HANDOVER_ATTEMPTS` refusals every further attempt is refused unchecked.
+    :data:`MAX_HANDOVER_ATTEMPTS` refusals every further attempt with a code is refused
+    unchecked; the commander's override is still checked and may hand over.
     """
     subject = get_subject(session, incident_id=incident_id, subject_id=subject_id)
     _require_status(subject, "found", "handed over")
     _check_aware(now, "now")
+    why, checked = _override(code, override, id_document_checked)
     refused = _refusals(session, subject)
-    if refused >= MAX_HANDOVER_ATTEMPTS:
+    if why is None and refused >= MAX_HANDOVER_ATTEMPTS:
         _log_refusal(
             session, subject, actor, f"locked after {MAX_HANDOVER_ATTEMPTS} refused attempts"
         )
         raise HandoverRefusedError(
             f"subject {subject.id}: handover locked after {MAX_HANDOVER_ATTEMPTS} refused "
-            "attempts; the incident commander must transfer the subject instead",
+            f"attempts; {_LOCKED}",
             fields=(),
         )
-    mismatched = [
-        field
-        for field, ok in (
-            ("guardian_name", _same(guardian_name, subject.guardian_name)),
-            ("guardian_relation", _same(guardian_relation, subject.guardian_relation)),
-            ("code", verify_secret(code.strip(), subject.handover_code_hash)),
-        )
-        if not ok
+    checks = [
+        ("guardian_name", _same(guardian_name, subject.guardian_name)),
+        ("guardian_relation", _same(guardian_relation, subject.guardian_relation)),
     ]
+    if why is None:
+        checks.append(("code", verify_secret((code or "").strip(), subject.handover_code_hash)))
+    mismatched = [field for field, ok in checks if not ok]
     if mismatched:
-        attempt = refused + 1
-        _log_refusal(
-            session,
-            subject,
-            actor,
-            f"{', '.join(mismatched)} did not match the intake record "
-            f"(attempt {attempt} of {MAX_HANDOVER_ATTEMPTS})",
-        )
-        left = MAX_HANDOVER_ATTEMPTS - attempt
-        then = (
-            f"{left} attempt{'s' if left != 1 else ''} left"
-            if left
-            else "no attempts left: the incident commander must transfer the subject instead"
-        )
-        raise HandoverRefusedError(
-            f"{', '.join(mismatched)}: did not match the intake record; handover refused "
-            f"({then}). Check the guardian's identity and the code they were given at intake",
-            fields=tuple(mismatched),
-        )
+        _refuse(session, subject, actor, mismatched, refused, override=why is not None)
     subject.status = "handed_over"
     subject.handed_over_at = now
     subject.handed_to = subject.guardian_name
-    log_activity(
-        session,
-        incident_id=incident_id,
-        actor=actor,
-        kind="subject",
-        text=f"handed over: {subject.name} to {subject.guardian_name} "
+    verified = (
+        f"handed over: {subject.name} to {subject.guardian_name} "
         f"({subject.guardian_relation}) at {_clock(now)}; "
-        "identity verified: name, relation, handover code",
     )
+    if why is None:
+        text = verified + "identity verified: name, relation, handover code"
+    else:
+        subject.handover_override = why
+        text = (
+            verified + "identity verified: name, relation; handed over WITHOUT the code on "
+            f"the incident commander's override: {why}; ID checked: {checked}"
+        )
+    log_activity(session, incident_id=incident_id, actor=actor, kind="subject", text=text)
     session.commit()
     return subject
 
@@ -294,6 +300,100 @@ def _require_status(subject: Subject, status: str, action: str) -> None:
             f"subject {subject.id}: {subject.name} is {subject.status.replace('_', ' ')}, "
             f"not {status}; only a {status} subject can be {action}"
         )
+
+
+#: What remains once the code may no longer be tried.
+_LOCKED = (
+    "the incident commander must override (giving the reason and the ID checked) "
+    "or transfer the subject instead"
+)
+
+
+def _override(
+    code: str | None, override: str | None, id_document_checked: str | None
+) -> tuple[str | None, str]:
+    """The override's reason (``None``: the code is used) and the ID document checked."""
+    if override is None:
+        if code is None:
+            raise InvalidParameterError(
+                "code: give the handover code the guardian was given at intake (or, as "
+                "incident commander, an override with its reason and the ID document checked)"
+            )
+        if id_document_checked is not None:
+            raise InvalidParameterError(
+                "id_document_checked: goes with an override only; leave it out with the code"
+            )
+        return None, ""
+    if code is not None:
+        raise InvalidParameterError(
+            "code, override: give the guardian's code or the incident commander's override, "
+            "not both"
+        )
+    why = " ".join(override.split())
+    if not why:
+        raise InvalidParameterError(
+            "override: give the reason for handing over without the code "
+            "(e.g. 'guardian lost the code; identity confirmed by the sheriff's deputy')"
+        )
+    checked = _id_document(id_document_checked or "", "id_document_checked", "at the handover")
+    return why, checked
+
+
+def _id_document(text: str, field: str, when: str) -> str:
+    """The description of an identity document, spacing collapsed; refused when blank."""
+    document = " ".join(text.split())
+    if not document:
+        raise InvalidParameterError(
+            f"{field}: say which identity document of the guardian was checked {when} "
+            '(e.g. "driver\'s licence TN ...0421")'
+        )
+    if len(document) > MAX_ID_DOCUMENT:
+        raise InvalidParameterError(
+            f"{field}: {len(document)} characters; describe the document in at most "
+            f"{MAX_ID_DOCUMENT}"
+        )
+    return document
+
+
+def _refuse(
+    session: Session,
+    subject: Subject,
+    actor: str,
+    mismatched: list[str],
+    refused: int,
+    *,
+    override: bool,
+) -> NoReturn:
+    """Log and commit the refused handover, then raise :class:`HandoverRefusedError`."""
+    fields = ", ".join(mismatched)
+    if override:
+        _log_refusal(
+            session,
+            subject,
+            actor,
+            f"{fields} did not match the intake record (on the incident commander's override)",
+        )
+        raise HandoverRefusedError(
+            f"{fields}: did not match the intake record; handover refused, also on the "
+            "incident commander's override. Check the guardian's identity",
+            fields=tuple(mismatched),
+        )
+    attempt = refused + 1
+    _log_refusal(
+        session,
+        subject,
+        actor,
+        f"{fields} did not match the intake record (attempt {attempt} of {MAX_HANDOVER_ATTEMPTS})",
+    )
+    left = MAX_HANDOVER_ATTEMPTS - attempt
+    then = (
+        f"{left} attempt{'s' if left != 1 else ''} left" if left else f"no attempts left: {_LOCKED}"
+    )
+    raise HandoverRefusedError(
+        f"{fields}: did not match the intake record; handover refused ({then}). Check the "
+        "guardian's identity and the code they were given at intake",
+        fields=tuple(mismatched),
+    )
 
 
 def _log_refusal(session: Session, subject: Subject, actor: str, why: str) -> None:

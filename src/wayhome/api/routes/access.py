@@ -20,7 +20,9 @@ from wayhome.api.schemas import (
     UserCreate,
     UserPublic,
 )
+from wayhome.errors import AccessDeniedError
 from wayhome.store import (
+    Actor,
     UnknownRecordError,
     authenticate,
     create_user,
@@ -77,6 +79,7 @@ def add_role(
     user = session.scalar(select(AppUser).where(AppUser.login == body.login.strip().lower()))
     if user is None:
         raise UnknownRecordError(f"login: no user {body.login!r}; an administrator adds users")
+    _not_own(actor, user.id)
     grant = grant_role(
         session,
         incident_id=incident_id,
@@ -93,5 +96,16 @@ def remove_role(
     incident_id: int, role_id: int, session: SessionDep, actor: CommanderDep
 ) -> Response:
     """Take a role away; the user loses access to the incident at once."""
+    grant = session.get(IncidentRole, role_id)
+    if grant is not None and grant.incident_id == incident_id:
+        _not_own(actor, grant.user_id)
     revoke_role(session, incident_id=incident_id, role_id=role_id, actor=actor.label)
     return Response(status_code=204)
+
+
+def _not_own(actor: Actor, user_id: int) -> None:
+    """Nobody changes their own role: the incident never loses its commander by mistake."""
+    if user_id == actor.user_id:
+        raise AccessDeniedError(
+            "login: you may not change your own role; another incident commander may"
+        )

@@ -58,9 +58,14 @@ StatusChangerDep = Annotated[Actor, Depends(_status_changer)]
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    incident_id: int, body: AssignmentCreate, session: SessionDep, actor: PlannerDep
+    incident_id: int, body: AssignmentCreate, session: SessionDep, now: NowDep, actor: PlannerDep
 ) -> AssignmentPublic:
-    """Plan an assignment: a team, a segment, and optionally a period, rendezvous, turnaround."""
+    """Plan an assignment: a team, a segment, and optionally a period, rendezvous, turnaround.
+
+    With the segment's ``area``, a team without leave in a jurisdiction it touches is
+    refused (403, naming the jurisdiction, its owner and contact) unless the incident
+    commander gives an ``override`` (logged).
+    """
     assignment = create_assignment(
         session,
         incident_id=incident_id,
@@ -70,6 +75,10 @@ def create(
         instructions=body.instructions,
         rendezvous_id=body.rendezvous_id,
         turnaround_at=body.turnaround_at,
+        area=None if body.area is None else body.area.model_dump(),
+        override=body.override,
+        may_override=Permission.MANAGE in actor.permissions,
+        now=now,
         actor=actor.label,
     )
     return AssignmentPublic.model_validate(assignment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, status
 
@@ -11,10 +12,16 @@ from wayhome.api.auth import PlannerDep, ReaderDep
 from wayhome.api.deps import SessionDep
 from wayhome.api.hub import LiveHub
 from wayhome.api.schemas import HazardAlertPublic, HazardZoneCreate, HazardZonePublic
-from wayhome.store import HazardAlert, add_hazard_zone, get_hazard_zone, list_hazard_zones
+from wayhome.store import (
+    HazardAlert,
+    TrespassAlert,
+    add_hazard_zone,
+    get_hazard_zone,
+    list_hazard_zones,
+)
 from wayhome.store.models import HazardZone
 
-__all__ = ["create", "list_all", "publish_alerts", "read", "router"]
+__all__ = ["create", "hazard_alert_public", "list_all", "publish_alerts", "read", "router"]
 
 router = APIRouter(prefix="/incidents/{incident_id}/hazards", tags=["hazards"])
 
@@ -30,20 +37,35 @@ def _public(zone: HazardZone) -> HazardZonePublic:
     )
 
 
+def hazard_alert_public(alert: HazardAlert) -> HazardAlertPublic:
+    """The API view of an alert; a trespass (kind ``trespass``: inside a jurisdiction
+    without leave) also names the jurisdiction, its owner, whom to call, and why now."""
+    trespass: dict[str, Any] = {}
+    if isinstance(alert, TrespassAlert):
+        trespass = {
+            "jurisdiction_id": alert.jurisdiction.id,
+            "owner": alert.agency.name,
+            "contact": alert.jurisdiction.contact or alert.agency.contact,
+            "reason": alert.reason,
+        }
+    return HazardAlertPublic(
+        zone_id=alert.zone.id,
+        zone_name=alert.zone.name,
+        kind=alert.zone.kind,
+        member_id=alert.member.id,
+        member_name=alert.member.name,
+        position_id=alert.position.id,
+        lat=alert.position.lat,
+        lon=alert.position.lon,
+        time=alert.position.time,
+        **trespass,
+    )
+
+
 def publish_alerts(hub: LiveHub, alerts: Sequence[HazardAlert]) -> None:
     """Send ``{"type": "hazard", "event": "entered", "alert": {...}}`` for each alert."""
     for alert in alerts:
-        public = HazardAlertPublic(
-            zone_id=alert.zone.id,
-            zone_name=alert.zone.name,
-            kind=alert.zone.kind,
-            member_id=alert.member.id,
-            member_name=alert.member.name,
-            position_id=alert.position.id,
-            lat=alert.position.lat,
-            lon=alert.position.lon,
-            time=alert.position.time,
-        )
+        public = hazard_alert_public(alert)
         message = {"type": "hazard", "event": "entered", "alert": public.model_dump(mode="json")}
         hub.publish(alert.zone.incident_id, message)
 

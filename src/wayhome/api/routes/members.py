@@ -76,6 +76,7 @@ def create(
         resource_type=body.resource_type,
         medical_notes=body.medical_notes,
         contact=body.contact,
+        agency_id=body.agency_id,
         actor=actor.label,
     )
     return member_public(member, actor)

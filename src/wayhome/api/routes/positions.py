@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from wayhome.api.auth import ReaderDep, ReporterDep
-from wayhome.api.deps import HubDep, NowDep, SessionDep
+from wayhome.api.deps import NowDep, SessionDep
 from wayhome.api.hub import LiveHub
+from wayhome.api.ingest import PositionWriterDep
 from wayhome.api.routes.hazards import publish_alerts
 from wayhome.api.schemas import (
     AwareDatetime,
@@ -20,10 +21,24 @@ from wayhome.api.schemas import (
     PositionCreate,
     PositionPublic,
 )
-from wayhome.store import Actor, PositionReport, last_positions, record_positions
+from wayhome.store import (
+    Actor,
+    PositionReport,
+    RecordedPosition,
+    last_positions,
+    record_positions,
+)
 from wayhome.store.positions import MAX_TRACK_POINTS, member_track
 
-__all__ = ["create", "create_batch", "latest", "record_and_publish", "router", "track"]
+__all__ = [
+    "create",
+    "create_batch",
+    "latest",
+    "publish_positions",
+    "record_and_publish",
+    "router",
+    "track",
+]
 
 router = APIRouter(prefix="/incidents/{incident_id}/positions", tags=["positions"])
 
@@ -41,6 +56,13 @@ def record_and_publish(
         actor.require_reports_for(body.member_id)
     reports = [PositionReport(**body.model_dump()) for body in bodies]
     recorded = record_positions(session, incident_id=incident_id, reports=reports)
+    return publish_positions(hub, incident_id, recorded)
+
+
+def publish_positions(
+    hub: LiveHub, incident_id: int, recorded: Sequence[RecordedPosition]
+) -> PositionBatchPublic:
+    """Push the newly stored positions and their hazard alerts live; the answer to the post."""
     out = [PositionPublic.model_validate(r.position) for r in recorded]
     for r, public in zip(recorded, out, strict=True):
         if r.created:
@@ -53,31 +75,29 @@ def record_and_publish(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create(
+async def create(
     incident_id: int,
     body: PositionCreate,
-    session: SessionDep,
-    hub: HubDep,
+    writer: PositionWriterDep,
     response: Response,
     actor: ReporterDep,
 ) -> PositionPublic:
-    """Store one position; a replayed id answers 200 with the stored row."""
-    result = record_and_publish(session, hub, incident_id, [body], actor)
+    """Store one position; a replayed id answers 200 with the stored row.
+
+    Stored together with the other devices' posts waiting at the time (group commit).
+    """
+    result = await writer.record(incident_id, [body], actor)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
     return result.positions[0]
 
 
 @router.post("/batch", status_code=status.HTTP_201_CREATED)
-def create_batch(
-    incident_id: int,
-    body: PositionBatchCreate,
-    session: SessionDep,
-    hub: HubDep,
-    actor: ReporterDep,
+async def create_batch(
+    incident_id: int, body: PositionBatchCreate, writer: PositionWriterDep, actor: ReporterDep
 ) -> PositionBatchPublic:
     """Store a device's queued positions at once; ids already stored are not stored again."""
-    return record_and_publish(session, hub, incident_id, body.positions, actor)
+    return await writer.record(incident_id, body.positions, actor)
 
 
 @router.get("/latest")
