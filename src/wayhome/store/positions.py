@@ -99,8 +99,7 @@ def _record(
     ids = {r.id for r in reports}
     stored = {p.id: p for p in session.scalars(select(Position).where(Position.id.in_(ids)))}
     _check_replays(incident_id, reports, stored)
-    for member_id in {r.member_id for r in reports if r.id not in stored}:
-        get_member(session, incident_id=incident_id, member_id=member_id)
+    _check_members(session, incident_id, {r.member_id for r in reports if r.id not in stored})
     out: list[RecordedPosition] = []
     newest: dict[int, Position] = {}
     for report in reports:
@@ -122,8 +121,7 @@ def _record(
         if best is None or position.time > best.time:
             newest[report.member_id] = position
     session.flush()
-    for member_id, position in newest.items():
-        _update_last(session, incident_id, member_id, position)
+    _update_last(session, incident_id, newest)
     # Entering a hazard zone is judged in the same transaction: no alert is lost or doubled.
     new = [r.position for r in out if r.created]
     alerts = track_hazards(session, incident_id=incident_id, positions=new, commit=False)
@@ -171,17 +169,32 @@ def _check_replays(
         )
 
 
-def _update_last(session: Session, incident_id: int, member_id: int, position: Position) -> None:
-    # One upsert: the row is written only if this position is newer. Atomic on both
-    # backends (PostgreSQL locks the row for ON CONFLICT; SQLite has one writer).
+def _check_members(session: Session, incident_id: int, member_ids: set[int]) -> None:
+    """Every one of ``member_ids`` is on the incident's roster (one query for a batch)."""
+    if not member_ids:
+        return
+    query = select(Member.id).where(Member.id.in_(member_ids), Member.incident_id == incident_id)
+    for member_id in sorted(member_ids - set(session.scalars(query))):
+        get_member(session, incident_id=incident_id, member_id=member_id)  # raises its error
+
+
+def _update_last(session: Session, incident_id: int, newest: dict[int, Position]) -> None:
+    # One upsert per member, sent together: a row is written only if the position is
+    # newer. Atomic on both backends (PostgreSQL locks the row for ON CONFLICT; SQLite
+    # has one writer).
+    if not newest:
+        return
     session.execute(
         _last_position_upsert(session.get_bind().dialect.name),
-        {
-            "incident_id": incident_id,
-            "member_id": member_id,
-            "position_id": position.id,
-            "time": position.time,
-        },
+        [
+            {
+                "incident_id": incident_id,
+                "member_id": member_id,
+                "position_id": position.id,
+                "time": position.time,
+            }
+            for member_id, position in newest.items()
+        ],
     )
 
 
