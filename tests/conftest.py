@@ -38,6 +38,19 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashes() -> Iterator[None]:
+    """Servers built in tests hash passwords with the cheap Argon2 profile.
+
+    Hundreds of users are made per run; the strong profile (the default, what a server
+    uses: ``tests/test_access_secrets.py`` pins it) would cost about 0.1 s per hash.
+    Servers started as subprocesses inherit the variable.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WAYHOME_PASSWORD_HASH_PROFILE", "fast")
+        yield
+
+
 # --- The server tier: the same tests on SQLite and on PostgreSQL -----------------------
 
 POSTGRES_ENV = "WAYHOME_TEST_POSTGRES_URL"

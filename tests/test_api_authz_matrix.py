@@ -58,18 +58,20 @@ class Rule:
     """What an operation needs: a permission in the path's incident, or no incident at all.
 
     ``public``: anyone, even without a token; ``user``: any logged-in user; ``admin``: an
-    agency administrator (no incident role is one). ``refuses`` names roles holding the
-    permission that a narrower rule of the route still refuses (say why beside it).
+    agency administrator (no incident role is one); ``refresh``: anyone holding a live
+    refresh token, sent in the body (401 without one, whoever asks). ``refuses`` names
+    roles holding the permission that a narrower rule of the route still refuses (say why
+    beside it).
     """
 
-    needs: Permission | Literal["public", "user", "admin"]
+    needs: Permission | Literal["public", "user", "admin", "refresh"]
     refuses: frozenset[str] = frozenset()
 
     def allows(self, role: str) -> bool:
         """Whether ``role`` (in the path's incident) may call the operation."""
         if self.needs == "admin":
             return False
-        if self.needs in ("public", "user"):
+        if self.needs in ("public", "user", "refresh"):
             return True
         return self.needs in permissions_of(role) and role not in self.refuses
 
@@ -79,6 +81,8 @@ class Rule:
 POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): Rule("public"),
     ("POST", "/auth/token"): Rule("public"),
+    ("POST", "/auth/refresh"): Rule("refresh"),
+    ("POST", "/auth/logout"): Rule("public"),
     ("GET", "/auth/me"): Rule("user"),
     ("GET", "/incidents"): Rule("user"),
     ("POST", "/incidents"): Rule("admin"),
@@ -244,6 +248,11 @@ POSITION = {
 
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("POST", "/auth/token"): Example({"login": "viewer-a", "password": PASSWORD}),
+    ("POST", "/auth/refresh"): Example(
+        {"refresh_token": "not-a-token"},
+        no_2xx="needs a live refresh token; tests/test_api_security.py trades them",
+    ),
+    ("POST", "/auth/logout"): Example({"refresh_token": "not-a-token"}),
     ("POST", "/incidents"): Example({"name": "Another"}),
     ("POST", "/users"): Example({"login": "new.user", "name": "New User"}),
     ("POST", "/jurisdictions"): Example(
@@ -646,7 +655,8 @@ def test_each_role_may_do_what_the_policy_says_in_its_own_incident_only(world: W
                 status = response.status_code
                 # Not refused. A 404/409/422 is the scene's state, not access: the record
                 # was already used by a role before (handed over, answered, taken).
-                if status in (401, 403) or status >= 500:
+                refused = status == 403 or (status == 401 and rule.needs != "refresh")
+                if refused or status >= 500:
                     wrong.append(f"{what}: {status}, {response.text[:200]}")
                 elif status < 300:
                     succeeded.append(role)

@@ -10,9 +10,10 @@ from datetime import timedelta
 from functools import partial
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from wayhome.api.auth import AuthCache
+from wayhome.api.auth import AuthCache, LoginLimiter
 from wayhome.api.docs import install_docs
 from wayhome.api.hub import LiveHub
 from wayhome.api.ingest import PositionWriter
@@ -22,6 +23,7 @@ from wayhome.api.routes.positions import publish_positions
 from wayhome.api.settings import WayhomeSettings, get_settings
 from wayhome.api.watch import watch_incidents
 from wayhome.store import engine_from_url, session_factory, upgrade_database
+from wayhome.web import mount_web
 
 __all__ = ["create_app"]
 
@@ -74,9 +76,23 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.hub = LiveHub()
+    app.state.login_limiter = LoginLimiter(
+        per_login=settings.login_max_failures,
+        per_address=settings.login_max_failures_per_address,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # none: no CORS headers, same origin only (the web app)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)
+    mount_web(app)  # last: the web app at / catches what no API route takes
     return app

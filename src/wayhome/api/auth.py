@@ -5,22 +5,28 @@ cannot set headers) send ``?access_token=<token>``. A route states the permissio
 needs by the type of its ``actor`` parameter, e.g. ``actor: ReporterDep``; the incident
 comes from the ``incident_id`` path parameter. A closed incident accepts reads only.
 
-Who holds a token, and each holder's role in an incident, are remembered for a few
-seconds (:class:`AuthCache`): a phone posting its position every second would otherwise
-cost four lookups per position before anything is stored.
+Only access tokens are accepted here; a refresh token only buys new tokens at
+``POST /auth/refresh``. Who holds a token, and each holder's role in an incident, are
+remembered for a few seconds (:class:`AuthCache`): a phone posting its position every
+second would otherwise cost four lookups per position before anything is stored. An
+expired token is never accepted from the cache.
+
+Failed logins are counted per login name and per client address (:class:`LoginLimiter`).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import chain
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -38,6 +44,7 @@ __all__ = [
     "AdminDep",
     "AuthCache",
     "CommanderDep",
+    "LoginLimiter",
     "OperatorDep",
     "PlannerDep",
     "ReaderDep",
@@ -152,6 +159,85 @@ class AuthCache:
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(_STALE, False):
             self.clear()
+
+
+class LoginLimiter:
+    """Failed logins per login name and per client address, over a sliding window.
+
+    After ``per_login`` failures for one login name, or ``per_address`` from one address,
+    within ``window``, :meth:`check` refuses further attempts (429, with the seconds until
+    the oldest counted failure leaves the window) before any password is checked. Unknown
+    login names are counted like known ones, so a refusal says nothing about who exists.
+    A successful login clears its name's count (not its address's).
+
+    Kept in this process's memory: a restart forgets it, and servers sharing a database
+    count apart. Behind a reverse proxy every client has the proxy's address; raise
+    ``per_address`` there. At most :attr:`max_keys` names and addresses are tracked.
+    """
+
+    #: Names and addresses tracked at most; past that, those with no recent failure go.
+    max_keys = 10_000
+
+    def __init__(self, *, per_login: int, per_address: int, window: timedelta) -> None:
+        self._limits = {"login": per_login, "address": per_address}
+        self._window = window
+        self._lock = threading.Lock()
+        self._failures: dict[tuple[str, str], deque[datetime]] = {}
+
+    def check(self, login: str, address: str, *, now: datetime) -> None:
+        """Raise a 429 :class:`HTTPException` (with ``Retry-After``) if either is locked out."""
+        wait = 0.0
+        with self._lock:
+            for key in self._keys(login, address):
+                failures = self._recent(key, now)
+                limit = self._limits[key[0]]
+                if failures is not None and len(failures) >= limit:
+                    until = failures[-limit] + self._window
+                    wait = max(wait, (until - now).total_seconds())
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise HTTPException(
+                429,
+                f"login: too many failed logins for this login or from this address; "
+                f"try again in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
+
+    def failed(self, login: str, address: str, *, now: datetime) -> None:
+        """Count a failed login for the name and the address."""
+        with self._lock:
+            if len(self._failures) >= self.max_keys:
+                self._forget_old(now)
+            for key in self._keys(login, address):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, login: str) -> None:
+        """Clear the name's failures after a successful login."""
+        with self._lock:
+            self._failures.pop(("login", _login_key(login)), None)
+
+    def _keys(self, login: str, address: str) -> tuple[tuple[str, str], ...]:
+        return ("login", _login_key(login)), ("address", address)
+
+    def _recent(self, key: tuple[str, str], now: datetime) -> deque[datetime] | None:
+        failures = self._failures.get(key)
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        if failures is not None and not failures:
+            del self._failures[key]
+            return None
+        return failures
+
+    def _forget_old(self, now: datetime) -> None:
+        for key in list(self._failures):
+            self._recent(key, now)
+        if len(self._failures) >= self.max_keys:
+            self._failures.clear()
+
+
+def _login_key(login: str) -> str:
+    """A login name as the store compares it (trimmed, lower case)."""
+    return login.strip().lower()
 
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")

@@ -32,10 +32,13 @@ def _register() -> None:
         debrief,
         demo,
         evaluate,
+        exchange,
+        forms,
         plan,
         segment,
         serve,
         simulate,
+        tak,
     )
 
 

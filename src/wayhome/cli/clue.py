@@ -9,23 +9,16 @@ import typer
 from rich.console import Console
 
 from wayhome.cli.app import app
-from wayhome.cli.debrief import _next_id, _print_segments, write_update
+from wayhome.cli.debrief import _print_segments
 from wayhome.cli.segment import OutOpt, PlanOpt
 from wayhome.errors import InvalidParameterError
 from wayhome.geo.coords import parse_location
-from wayhome.search.clues import (
-    BearingClue,
-    Clue,
-    DirectionalClue,
-    DirectionalKind,
-    PointClue,
-    PointKind,
-)
-from wayhome.search.evidence import ClueEvidence
+from wayhome.io.plan_update import add_clue, write_update
+from wayhome.search.clues import BEARING_KINDS, REPORTED_KINDS, build_clue
 
 __all__ = ["clue"]
 
-_KINDS = ("item", "footprint", "sighting", "dog_alert", "scent_track", "sound")
+_KINDS = REPORTED_KINDS
 
 
 @app.command()
@@ -64,71 +57,23 @@ def clue(
         return
     if kind is None or at is None:
         raise InvalidParameterError("--kind and --at: required (or --withdraw ID --reason ...)")
+    where = parse_location(at)
+    # The option names are checked here so the message names the option, not the field.
+    if kind not in _KINDS:
+        raise InvalidParameterError(f"--kind: unknown {kind!r}; use one of {', '.join(_KINDS)}")
+    if kind in BEARING_KINDS and bearing is None:
+        raise InvalidParameterError(f"--bearing: a {kind} clue needs a bearing in degrees")
     c = build_clue(
         kind,
-        at=at,
+        at=where,
+        time=datetime.now(UTC),
         confidence=confidence,
         radius_m=radius_m,
-        bearing=bearing,
-        spread=spread,
-        range_m=range_m,
-        note=note,
-    )
-    entry = ClueEvidence(id=_next_id(state.evidence, "C"), clue=c)
-    dest = write_update(state, state.evidence.add(entry), out or plan)
-    console.print(f"[bold green]clue {entry.id}[/] ({kind}) applied → {dest}", highlight=False)
-    _print_segments(console, dest)
-
-
-def build_clue(
-    kind: str,
-    *,
-    at: str,
-    confidence: float,
-    radius_m: float,
-    bearing: float | None,
-    spread: float,
-    range_m: float,
-    note: str,
-    time: datetime | None = None,
-) -> Clue:
-    """A clue object from command-line style values."""
-    where = parse_location(at)
-    when = time or datetime.now(UTC)
-    if kind in ("item", "footprint", "sighting"):
-        pkind: PointKind = (
-            "item" if kind == "item" else ("footprint" if kind == "footprint" else "sighting")
-        )
-        return PointClue(
-            kind=pkind,
-            at=where,
-            time=when,
-            radius_m=radius_m,
-            confidence=confidence,
-            note=note,
-        )
-    if kind not in ("dog_alert", "scent_track", "sound"):
-        raise InvalidParameterError(f"--kind: unknown {kind!r}; use one of {', '.join(_KINDS)}")
-    if bearing is None:
-        raise InvalidParameterError(f"--bearing: a {kind} clue needs a bearing in degrees")
-    if kind == "sound":
-        return BearingClue(
-            at=where,
-            time=when,
-            bearing_deg=bearing,
-            spread_deg=spread,
-            confidence=confidence,
-            max_range_m=range_m,
-            note=note,
-        )
-    dkind: DirectionalKind = "dog_alert" if kind == "dog_alert" else "scent_track"
-    return DirectionalClue(
-        kind=dkind,
-        at=where,
-        time=when,
         bearing_deg=bearing,
         spread_deg=spread,
         range_m=range_m,
-        confidence=confidence,
         note=note,
     )
+    entry, dest = add_clue(state, c, out or plan)
+    console.print(f"[bold green]clue {entry.id}[/] ({kind}) applied → {dest}", highlight=False)
+    _print_segments(console, dest)

@@ -16,13 +16,13 @@ from wayhome.cli.app import app
 from wayhome.cli.segment import OutOpt, PlanOpt
 from wayhome.errors import InvalidParameterError
 from wayhome.io.gps import read_gps_tracks
-from wayhome.io.plan_dir import PlanState, read_plan_dir, write_plan_dir
+from wayhome.io.plan_dir import read_plan_dir
+from wayhome.io.plan_update import next_evidence_id, write_update
 from wayhome.search.coverage import tracks_to_grid_xy
 from wayhome.search.detection import sweep_width
-from wayhome.search.evidence import EvidenceLog, SearchEvidence, replay
-from wayhome.search.period import segment_report
+from wayhome.search.evidence import SearchEvidence
 
-__all__ = ["debrief", "write_update"]
+__all__ = ["debrief"]
 
 
 @app.command()
@@ -59,7 +59,7 @@ def debrief(
             f"it); check that these are this incident's tracks in longitude/latitude"
         )
     entry = SearchEvidence(
-        id=_next_id(state.evidence, "S"),
+        id=next_evidence_id(state.evidence, "S"),
         time=datetime.now(UTC),
         team=team,
         resource=resource,
@@ -77,29 +77,6 @@ def debrief(
         highlight=False,
     )
     _print_segments(console, dest)
-
-
-def write_update(
-    state: PlanState, log: EvidenceLog, out: Path, *, last: SearchEvidence | None = None
-) -> Path:
-    """Replay the log from the prior, report per segment, write the plan directory."""
-    before = state.poa
-    after = replay(state.prior, log)
-    props = None
-    if state.segments is not None:
-        props = segment_report(state.segments, state.prior, before, after, log, last=last)
-    summary = dict(state.summary)
-    summary["period"] = int(summary.get("period", 0))
-    new = dataclasses.replace(state, poa=after, evidence=log, segment_props=props, summary=summary)
-    return write_plan_dir(new, out)
-
-
-def _next_id(log: EvidenceLog, prefix: str) -> str:
-    used = {e.id for e in log.entries}
-    n = 1
-    while f"{prefix}{n}" in used:
-        n += 1
-    return f"{prefix}{n}"
 
 
 def _print_segments(console: Console, dest: Path) -> None:

@@ -143,5 +143,8 @@ def demo(
     typer.echo(f"demo: plans in {out}, incident {result.incident_id} in {url}")
     if serve:
         settings = get_settings().model_copy(update={"database_url": url})
+        if not out.resolve().is_relative_to(settings.plans_root.resolve()):
+            # A planner may link the demo's plans again (PUT /incidents/{id}/plan).
+            settings = settings.model_copy(update={"plans_root": out.resolve()})
         console.print(f"[bold]serving[/] http://{host}:{port}/docs — Ctrl-C to stop")
         run_server(settings, host=host, port=port)

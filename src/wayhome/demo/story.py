@@ -39,7 +39,10 @@ from wayhome.store import (
     create_user,
     escalate_overdue,
     grant_role,
+    link_plan,
     log_activity,
+    mark_clue_applied,
+    record_clue,
     record_positions,
     report_injury,
     send_signal,
@@ -474,12 +477,19 @@ def _play(
         walk(minute)
         for clue in clues:
             if minute - 2 < clue["minutes"] <= minute:
-                reporter = leaders["T4" if clue["id"] == "C1" else "T3"].name
-                log_activity(
-                    session, incident_id=iid, actor=reporter, kind="clue",
-                    text=f"clue {clue['id']} ({clue['kind']}): {clue['note']}",
+                reporter = leaders["T4" if clue["id"] == "C1" else "T3"]
+                clue_id = uuid.uuid5(uuid.NAMESPACE_URL, f"wayhome-demo/clue/{clue['id']}")
+                record_clue(
+                    session, incident_id=iid, clue_id=clue_id, kind=clue["kind"],
+                    lat=clue["lat"], lon=clue["lon"], bearing_deg=clue["bearing_deg"],
+                    time=STORY_START + timedelta(minutes=clue["minutes"]), note=clue["note"],
+                    member_id=reporter.id, actor=reporter.name,
                 )  # fmt: skip
-                session.commit()
+                # The planning loop (wayhome clue) put it into the plan as this evidence id.
+                mark_clue_applied(
+                    session, incident_id=iid, clue_id=clue_id, evidence_id=clue["id"],
+                    actor=planner, now=clock.now,
+                )  # fmt: skip
                 step(f"clue {clue['id']}: {clue['kind']}")
         if minute == 96:
             signal = send_signal(
@@ -513,6 +523,8 @@ def _play(
         text="debrief: period-1 tracks and clues C1, C2 folded into the map (Bayes); "
         f"period-2 plan made ({len(p2['assignments'])} assignments)",
     )  # fmt: skip
+    # The map the command post and the field see from now on: the period-2 plan.
+    link_plan(session, incident_id=iid, path=plan_dir / "period-2", actor=planner)
     period2 = create_period(
         session, incident_id=iid, starts_at=STORY_START + timedelta(minutes=200),
         ends_at=STORY_START + timedelta(minutes=380),

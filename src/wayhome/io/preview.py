@@ -429,8 +429,10 @@ def _label_spot(cs: Any, level: float, frame: _Frame) -> list[tuple[float, float
     direction = np.array([math.sin(bearing), math.cos(bearing)])
     radius = np.hypot(v[:, 0], v[:, 1])
     score = (v @ direction) / np.maximum(radius, 1e-9)
-    # Near the wanted direction, the outermost point: a ring's hole is not labelled.
-    near = score >= max(math.cos(math.radians(25.0)), float(score.max()) - 0.05)
+    # Near the wanted direction, the outermost point: a ring's hole is not labelled. An
+    # outline with no point that near (a region moved off the IPP by a clue) takes its best.
+    best = float(score.max())
+    near = score >= min(max(math.cos(math.radians(25.0)), best - 0.05), best)
     i = int(np.flatnonzero(near)[np.argmax(radius[near])])
     return [(float(v[i, 0]), float(v[i, 1]))]
 

@@ -76,6 +76,8 @@ from wayhome.geo.coords import LonLat, geometry_to_crs, to_crs
 from wayhome.geo.grid import GridSpec
 
 __all__ = [
+    "BEARING_KINDS",
+    "REPORTED_KINDS",
     "SHOUT_RANGE_M",
     "BearingClue",
     "Clue",
@@ -84,6 +86,7 @@ __all__ = [
     "NegativeClue",
     "PointClue",
     "PointKind",
+    "build_clue",
     "likelihood",
     "von_mises_kappa",
 ]
@@ -96,6 +99,10 @@ PointKind = Literal["item", "footprint", "sighting"]
 DirectionalKind = Literal["dog_alert", "scent_track"]
 
 _POINT_KINDS = ("item", "footprint", "sighting")
+#: What a searcher reports from the field: every kind but ``"cleared"``.
+REPORTED_KINDS = ("item", "footprint", "sighting", "dog_alert", "scent_track", "sound")
+#: Reported kinds that point somewhere, so need a bearing.
+BEARING_KINDS = ("dog_alert", "scent_track", "sound")
 _DIRECTIONAL_KINDS = ("dog_alert", "scent_track")
 
 
@@ -323,6 +330,99 @@ class NegativeClue:
 
 #: Any clue :func:`likelihood` understands.
 Clue = PointClue | DirectionalClue | BearingClue | NegativeClue
+
+
+def build_clue(
+    kind: str,
+    *,
+    at: LonLat,
+    time: datetime,
+    confidence: float = 0.7,
+    radius_m: float = 50.0,
+    bearing_deg: float | None = None,
+    spread_deg: float = 30.0,
+    range_m: float = 500.0,
+    note: str = "",
+) -> PointClue | DirectionalClue | BearingClue:
+    """The clue a field report describes, from the kind's name and plain values.
+
+    One function for every reported kind (:data:`REPORTED_KINDS`), so the command line
+    and the incident server build the same clue from the same report.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`REPORTED_KINDS`.
+    at : LonLat
+        Where it was found; for a sound, where the listener stood.
+    time : datetime
+        When (time-zone aware).
+    confidence : float
+        Chance in (0, 1] that the clue is the subject's.
+    radius_m : float
+        Location uncertainty of a point clue (item, footprint, sighting), metres.
+    bearing_deg : float, optional
+        True bearing in [0, 360); needed by :data:`BEARING_KINDS`, ignored otherwise.
+    spread_deg : float
+        Bearing uncertainty (one standard deviation), degrees.
+    range_m : float
+        Reach of a directional clue (``range_m``) or how far a sound carries
+        (``max_range_m``), metres.
+    note : str
+        Free text for the log.
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown kind, a missing bearing, or a value out of range; the message names it.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> at = LonLat(lon=-84.28, lat=36.547)
+    >>> t = datetime(2026, 10, 17, 21, 5, tzinfo=UTC)
+    >>> build_clue("dog_alert", at=at, time=t, bearing_deg=345.0).kind
+    'dog_alert'
+    >>> build_clue("sound", at=at, time=t, bearing_deg=315.0, range_m=450.0).max_range_m
+    450.0
+    >>> build_clue("item", at=at, time=t, radius_m=20.0).radius_m
+    20.0
+    """
+    if kind in _POINT_KINDS:
+        pkind: PointKind = "item" if kind == "item" else "footprint"
+        pkind = "sighting" if kind == "sighting" else pkind
+        return PointClue(
+            kind=pkind, at=at, time=time, radius_m=radius_m, confidence=confidence, note=note
+        )
+    if kind not in BEARING_KINDS:
+        raise InvalidParameterError(
+            f"kind: {kind!r} is not a clue kind; use one of {', '.join(REPORTED_KINDS)}"
+        )
+    if bearing_deg is None:
+        raise InvalidParameterError(
+            f"bearing_deg: a {kind} clue needs a bearing in degrees (true), in [0, 360)"
+        )
+    if kind == "sound":
+        return BearingClue(
+            at=at,
+            time=time,
+            bearing_deg=bearing_deg,
+            spread_deg=spread_deg,
+            confidence=confidence,
+            max_range_m=range_m,
+            note=note,
+        )
+    dkind: DirectionalKind = "dog_alert" if kind == "dog_alert" else "scent_track"
+    return DirectionalClue(
+        kind=dkind,
+        at=at,
+        time=time,
+        bearing_deg=bearing_deg,
+        spread_deg=spread_deg,
+        range_m=range_m,
+        confidence=confidence,
+        note=note,
+    )
 
 
 # ---------------------------------------------------------------------- likelihoods

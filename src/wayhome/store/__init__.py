@@ -14,6 +14,16 @@ from wayhome.store.assignments import (
     list_assignments,
     set_assignment_status,
 )
+from wayhome.store.clues import (
+    CLUE_KINDS,
+    MAX_CLUE_NOTE,
+    RecordedClue,
+    apply_clue,
+    get_clue,
+    list_clues,
+    mark_clue_applied,
+    record_clue,
+)
 from wayhome.store.engine import engine_from_url, session_factory, upgrade_database
 from wayhome.store.errors import (
     GrantRequiredError,
@@ -64,6 +74,7 @@ from wayhome.store.jurisdictions import (
 from wayhome.store.overdue import OverdueChange, OverdueTeam, check_overdue, list_overdue
 from wayhome.store.periods import create_period, get_period, list_periods
 from wayhome.store.places import PLACE_KINDS, add_place, get_place, list_places
+from wayhome.store.plans import link_plan, plan_dir_of
 from wayhome.store.positions import (
     PositionReport,
     RecordedPosition,
@@ -116,6 +127,7 @@ from wayhome.store.subjects import (
 )
 from wayhome.store.users import (
     Actor,
+    TokenPair,
     authenticate,
     count_users,
     create_user,
@@ -125,8 +137,10 @@ from wayhome.store.users import (
     incident_actor,
     issue_token,
     list_roles,
+    refresh_login,
     revoke_role,
     revoke_token,
+    revoke_user_tokens,
     token_holder,
     user_for_token,
     user_incident_ids,
@@ -135,9 +149,11 @@ from wayhome.store.users import (
 __all__ = [
     "AGENCY_KINDS",
     "ASSIGNMENT_STATUSES",
+    "CLUE_KINDS",
     "FIELD_STATUSES",
     "GRANT_STATUSES",
     "INJURY_SEVERITIES",
+    "MAX_CLUE_NOTE",
     "MAX_HANDOVER_ATTEMPTS",
     "MEMBER_STATUSES",
     "MIN_HANDOVER_CODE",
@@ -157,7 +173,9 @@ __all__ = [
     "PositionReport",
     "RecordedAck",
     "RecordedAnswer",
+    "RecordedClue",
     "RecordedPosition",
+    "TokenPair",
     "TrespassAlert",
     "UnknownRecordError",
     "acknowledge_roll_call",
@@ -168,6 +186,7 @@ __all__ = [
     "add_jurisdiction",
     "add_member",
     "add_place",
+    "apply_clue",
     "authenticate",
     "check_grants",
     "check_overdue",
@@ -186,6 +205,7 @@ __all__ = [
     "escalate_overdue",
     "get_agency",
     "get_assignment",
+    "get_clue",
     "get_grant",
     "get_hazard_zone",
     "get_incident",
@@ -206,9 +226,11 @@ __all__ = [
     "incident_jurisdictions",
     "issue_token",
     "last_positions",
+    "link_plan",
     "list_activity",
     "list_agencies",
     "list_assignments",
+    "list_clues",
     "list_grants",
     "list_hazard_zones",
     "list_incidents",
@@ -224,13 +246,18 @@ __all__ = [
     "list_subjects",
     "list_teams",
     "log_activity",
+    "mark_clue_applied",
     "member_track",
+    "plan_dir_of",
+    "record_clue",
     "record_positions",
+    "refresh_login",
     "report_found",
     "report_injury",
     "revoke_grant",
     "revoke_role",
     "revoke_token",
+    "revoke_user_tokens",
     "send_signal",
     "session_factory",
     "set_assignment_status",

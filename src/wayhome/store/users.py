@@ -3,6 +3,11 @@
 A user logs in with a password (or holds a token issued to a device) and has at most one
 role per incident; a searcher's or team leader's role names their member on the roster, so
 their reports can be limited to themself or their team.
+
+A login gives a pair of tokens (:class:`TokenPair`): a short-lived *access* token sent with
+every request, and a *refresh* token (a shift long) that :func:`refresh_login` trades for
+a new pair, once: the refresh token it took is revoked, and presenting a used one again
+(someone copied it) revokes every token the user holds.
 """
 
 from __future__ import annotations
@@ -10,13 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from wayhome.access.roles import FIELD_ROLES, ROLES, Permission, Role, permissions_of
 from wayhome.access.secrets import (
+    HashProfile,
     hash_secret,
+    needs_rehash,
     new_secret,
     new_token,
     token_digest,
@@ -34,8 +43,11 @@ from wayhome.store.models import AccessToken, AppUser, IncidentRole, TeamMember
 from wayhome.store.roster import get_member
 
 __all__ = [
+    "DEFAULT_ACCESS_LIFETIME",
+    "DEFAULT_REFRESH_LIFETIME",
     "DEFAULT_TOKEN_LIFETIME",
     "Actor",
+    "TokenPair",
     "authenticate",
     "count_users",
     "create_user",
@@ -45,15 +57,32 @@ __all__ = [
     "incident_actor",
     "issue_token",
     "list_roles",
+    "refresh_login",
     "revoke_role",
     "revoke_token",
+    "revoke_user_tokens",
     "token_holder",
     "user_for_token",
     "user_incident_ids",
 ]
 
-#: How long a token lives unless told otherwise: one week (a long search, offline phones).
+#: How long a token issued to a device lives unless told otherwise: one week (a long
+#: search, offline phones). Logins get a :class:`TokenPair` instead.
 DEFAULT_TOKEN_LIFETIME = timedelta(days=7)
+#: How long a login's access token lives: 15 minutes (a stolen one is soon useless).
+DEFAULT_ACCESS_LIFETIME = timedelta(minutes=15)
+#: How long a login's refresh token lives: 12 hours, about a shift.
+DEFAULT_REFRESH_LIFETIME = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """What a login (or a refresh) gives: an access token and the refresh token for the next."""
+
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +136,12 @@ def create_user(
     name: str,
     password: str | None = None,
     is_admin: bool = False,
+    hash_profile: HashProfile = "strong",
 ) -> AppUser:
-    """Add a user; ``password=None`` makes a token-only user (a device)."""
+    """Add a user; ``password=None`` makes a token-only user (a device).
+
+    The password is stored as an Argon2id hash of ``hash_profile`` (``"fast"``: tests only).
+    """
     login = login.strip().lower()
     if not login or len(login) > 100 or not all(c.isalnum() or c in "._-@" for c in login):
         raise InvalidParameterError("login: use 1-100 letters, digits or . _ - @ (e.g. 'ann.lee')")
@@ -121,7 +154,7 @@ def create_user(
     user = AppUser(
         login=login,
         name=name.strip(),
-        password_hash=hash_secret(password) if password is not None else "",
+        password_hash=hash_secret(password, profile=hash_profile) if password is not None else "",
         is_admin=is_admin,
     )
     session.add(user)
@@ -129,7 +162,9 @@ def create_user(
     return user
 
 
-def ensure_admin(session: Session, *, login: str = "admin") -> str | None:
+def ensure_admin(
+    session: Session, *, login: str = "admin", hash_profile: HashProfile = "strong"
+) -> str | None:
     """On a server with no users, add the administrator ``login``; its new password.
 
     ``None`` when users exist already (nothing is changed). The password is random and
@@ -138,7 +173,14 @@ def ensure_admin(session: Session, *, login: str = "admin") -> str | None:
     if count_users(session):
         return None
     password = new_secret(12)
-    create_user(session, login=login, name="Agency administrator", password=password, is_admin=True)
+    create_user(
+        session,
+        login=login,
+        name="Agency administrator",
+        password=password,
+        is_admin=True,
+        hash_profile=hash_profile,
+    )
     return password
 
 
@@ -156,18 +198,14 @@ def issue_token(
     user_id: int,
     now: datetime,
     lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    kind: str = "access",
 ) -> str:
-    """A new bearer token for ``user_id``, valid for ``lifetime``; only its hash is stored."""
+    """A new bearer token for ``user_id``, valid for ``lifetime``; only its hash is stored.
+
+    ``kind`` is ``"access"`` (sent with requests) or ``"refresh"`` (for :func:`refresh_login`).
+    """
     get_user(session, user_id)
-    token = new_token()
-    session.add(
-        AccessToken(
-            user_id=user_id,
-            token_hash=token_digest(token),
-            created_at=now,
-            expires_at=now + lifetime,
-        )
-    )
+    token = _add_token(session, user_id=user_id, now=now, lifetime=lifetime, kind=kind)
     session.commit()
     return token
 
@@ -178,42 +216,154 @@ def authenticate(
     login: str,
     password: str,
     now: datetime,
-    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
-) -> tuple[AppUser, str]:
-    """Check ``login``/``password``; the user and a new token, or :class:`NotAuthenticatedError`.
+    access_lifetime: timedelta = DEFAULT_ACCESS_LIFETIME,
+    refresh_lifetime: timedelta = DEFAULT_REFRESH_LIFETIME,
+    hash_profile: HashProfile = "strong",
+) -> tuple[AppUser, TokenPair]:
+    """Check ``login``/``password``; the user and a new :class:`TokenPair`.
 
-    The same message for an unknown login and a wrong password (no account probing).
+    :class:`NotAuthenticatedError` with the same message, after the same work, for an
+    unknown login, a token-only user and a wrong password (no account probing). A password
+    hash of another profile, or an old scrypt one, is replaced by one of ``hash_profile``.
     """
     user = session.scalar(select(AppUser).where(AppUser.login == login.strip().lower()))
-    if user is None or not user.password_hash or not verify_secret(password, user.password_hash):
+    stored = user.password_hash if user is not None and user.password_hash else ""
+    if not verify_secret(password, stored or _decoy(hash_profile)) or user is None or not stored:
         raise NotAuthenticatedError("login or password is wrong; check both and try again")
-    return user, issue_token(session, user_id=user.id, now=now, lifetime=lifetime)
+    if needs_rehash(stored, profile=hash_profile):
+        user.password_hash = hash_secret(password, profile=hash_profile)
+    pair = _add_pair(session, user.id, now, access_lifetime, refresh_lifetime)
+    session.commit()
+    return user, pair
+
+
+def refresh_login(
+    session: Session,
+    refresh_token: str,
+    *,
+    now: datetime,
+    access_lifetime: timedelta = DEFAULT_ACCESS_LIFETIME,
+    refresh_lifetime: timedelta = DEFAULT_REFRESH_LIFETIME,
+) -> tuple[AppUser, TokenPair]:
+    """Trade ``refresh_token`` for a new :class:`TokenPair`; the one traded is revoked.
+
+    A refresh token works once. Presenting one that was used already means two parties
+    hold it (a copied phone, a leaked log): every token of the user is revoked, and both
+    must log in again. :class:`NotAuthenticatedError` for that, and for an unknown,
+    expired or non-refresh token.
+    """
+    row = session.scalar(
+        select(AccessToken).where(AccessToken.token_hash == token_digest(refresh_token))
+    )
+    if row is None or row.kind != "refresh":
+        raise NotAuthenticatedError("refresh_token: unknown; log in again at /auth/token")
+    if row.revoked_at is None and row.expires_at <= now:
+        raise NotAuthenticatedError("refresh_token: expired; log in again at /auth/token")
+    user_id = row.user_id
+    # Claim it in one statement: of two requests racing with the same token, one wins.
+    claim = update(AccessToken).where(AccessToken.id == row.id, AccessToken.revoked_at.is_(None))
+    claimed = cast(CursorResult[None], session.execute(claim.values(revoked_at=now))).rowcount
+    if claimed != 1:
+        revoke_user_tokens(session, user_id=user_id, now=now)
+        raise NotAuthenticatedError(
+            "refresh_token: already used, so it may have been copied; every token of this "
+            "user is revoked: log in again at /auth/token"
+        )
+    pair = _add_pair(session, user_id, now, access_lifetime, refresh_lifetime)
+    session.commit()
+    return get_user(session, user_id), pair
 
 
 def user_for_token(session: Session, token: str, *, now: datetime) -> AppUser:
-    """The user holding ``token``; :class:`NotAuthenticatedError` if unknown, expired or revoked."""
+    """The user holding access ``token``; :class:`NotAuthenticatedError` if not valid now."""
     return token_holder(session, token, now=now)[0]
 
 
 def token_holder(session: Session, token: str, *, now: datetime) -> tuple[AppUser, datetime]:
-    """The user holding ``token`` and when the token expires (for callers that remember it).
+    """The user holding access ``token`` and when it expires (for callers that remember it).
 
-    :class:`NotAuthenticatedError` if the token is unknown, expired or revoked.
+    :class:`NotAuthenticatedError` if the token is unknown, expired, revoked or a refresh
+    token (those only buy new tokens).
     """
     row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         raise NotAuthenticatedError("token: unknown or revoked; log in again at /auth/token")
+    if row.kind != "access":
+        raise NotAuthenticatedError(
+            "token: a refresh token is not an access token; trade it at POST /auth/refresh"
+        )
     if row.expires_at <= now:
-        raise NotAuthenticatedError("token: expired; log in again at /auth/token")
+        raise NotAuthenticatedError(
+            "token: expired; get a new one at POST /auth/refresh or log in at /auth/token"
+        )
     return get_user(session, row.user_id), row.expires_at
 
 
 def revoke_token(session: Session, token: str, *, now: datetime) -> None:
-    """Revoke ``token`` at once (logging out, a lost phone); unknown tokens are ignored."""
+    """Revoke ``token`` at once (a lost phone); unknown tokens are ignored.
+
+    A refresh token is forgotten rather than marked revoked, so presenting it later is an
+    unknown token, not the reuse :func:`refresh_login` punishes.
+    """
     row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
-    if row is not None and row.revoked_at is None:
+    if row is None or row.revoked_at is not None:
+        return
+    if row.kind == "refresh":
+        session.delete(row)
+    else:
         row.revoked_at = now
-        session.commit()
+    session.commit()
+
+
+def revoke_user_tokens(session: Session, *, user_id: int, now: datetime) -> int:
+    """Revoke every live token of ``user_id`` (logins and devices); how many there were."""
+    live = update(AccessToken).where(
+        AccessToken.user_id == user_id,
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > now,
+    )
+    revoked = cast(CursorResult[None], session.execute(live.values(revoked_at=now))).rowcount
+    session.commit()
+    return revoked
+
+
+def _add_token(
+    session: Session, *, user_id: int, now: datetime, lifetime: timedelta, kind: str
+) -> str:
+    """Add (not commit) a new token of ``kind``; the token (only its hash is stored)."""
+    if kind not in ("access", "refresh"):
+        raise InvalidParameterError(f"kind: {kind!r} is not a token kind; use access or refresh")
+    token = new_token()
+    session.add(
+        AccessToken(
+            user_id=user_id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + lifetime,
+            kind=kind,
+        )
+    )
+    return token
+
+
+def _add_pair(
+    session: Session, user_id: int, now: datetime, access: timedelta, refresh: timedelta
+) -> TokenPair:
+    """Add (not commit) an access and a refresh token for ``user_id``."""
+    return TokenPair(
+        access_token=_add_token(session, user_id=user_id, now=now, lifetime=access, kind="access"),
+        access_expires_at=now + access,
+        refresh_token=_add_token(
+            session, user_id=user_id, now=now, lifetime=refresh, kind="refresh"
+        ),
+        refresh_expires_at=now + refresh,
+    )
+
+
+@cache
+def _decoy(profile: HashProfile) -> str:
+    """A hash nobody's password matches: checked for unknown logins, so they take as long."""
+    return hash_secret(new_token(), profile=profile)
 
 
 def grant_role(
