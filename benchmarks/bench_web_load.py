@@ -11,12 +11,25 @@ with a short track of positions, the plan linked; ``wayhome serve`` on a free lo
 one sign-in whose stored session (``localStorage``) every run starts from.
 
 Each run opens the page in a fresh browser context (empty HTTP cache, the stored session)
-in Debian's headless chromium (the flags of ``tests/web/harness.py``) and reads, relative
-to the navigation's start (the browser's performance API): first contentful paint; the
-moment ``window.__wayhome.ready`` turns true (the POA layer and the segments loaded); and
-the moment every visible tile has loaded (``map.areTilesLoaded()``) after that. If the page
-asks for the incident, it is chosen at once (and the run says so). Prints Markdown:
-median, min and max over ``--runs``.
+in Debian's headless chromium (the flags of ``tests/web/harness.py``) and reads, in
+milliseconds of ``performance.now()`` (the browser's performance API: from the navigation's
+start, the document's time origin):
+
+* **first contentful paint**: ``performance.getEntriesByName('first-contentful-paint')``
+  (the page shell: top bar, panels' headings);
+* **ready**: the moment ``window.__wayhome.ready`` turns true (the app has the POA layer's
+  tiles for the view and the segments);
+* **first meaningful paint** (the figure of issue #6): the end of the first MapLibre frame
+  (its ``render`` event) drawn with the POA heat and the segments in it: at that frame
+  ``__wayhome.ready`` is true, at least one POA tile has arrived, ``map.isSourceLoaded``
+  is true for both the ``poa`` and the ``segments`` sources (every POA tile of the view
+  loaded, the segments tiled) and ``querySourceFeatures('segments')`` is not empty. Hooked
+  by an init script, so the app cannot report it for itself;
+* **all visible tiles loaded**: the first poll after that at which
+  ``map.areTilesLoaded()`` (every source: relief and contours too).
+
+If the page asks for the incident, it is chosen at once (and the run says so). Prints
+Markdown: median, min and max over ``--runs``.
 """
 
 from __future__ import annotations
@@ -56,7 +69,7 @@ PLAN_ARGS = (
     "--demo", "--resolution", "10", "--extent-km", "20", "--category", "hiker",
     "--missing-for", "24h",
 )  # fmt: skip
-METRICS = ("first_contentful_paint", "wayhome_ready", "tiles_loaded")
+METRICS = ("first_contentful_paint", "wayhome_ready", "first_meaningful_paint", "tiles_loaded")
 
 
 def _wayhome(*args: str, cwd: Path) -> None:
@@ -138,12 +151,34 @@ class Run:
 
     first_contentful_paint: float
     wayhome_ready: float
+    first_meaningful_paint: float
     tiles_loaded: float
     chose_incident: bool
     #: Every request: (path, start, end) in ms from the navigation's start.
     requests: tuple[tuple[str, float, float], ...] = ()
 
 
+#: Init script: the end of the first map frame drawn with the POA heat and the segments.
+PAINT = r"""(() => {
+  const hook = () => {
+    const w = window.__wayhome;
+    const m = w && w.map;
+    if (!m || typeof m.on !== "function") { setTimeout(hook, 5); return; }
+    let poaTile = false;
+    m.on("sourcedata", (e) => { if (e.sourceId === "poa" && e.tile) poaTile = true; });
+    const drawn = () => {
+      const w2 = window.__wayhome;
+      if (!(w2 && w2.ready && poaTile && m.getSource("poa") && m.getSource("segments"))) return;
+      if (!(m.isSourceLoaded("poa") && m.isSourceLoaded("segments"))) return;
+      if (m.querySourceFeatures("segments").length === 0) return;
+      window.__wayhome_fmp = performance.now();
+      m.off("render", drawn);
+    };
+    m.on("render", drawn);
+  };
+  hook();
+})();"""
+FMP = "() => window.__wayhome_fmp || false"
 READY = "() => !!(window.__wayhome && window.__wayhome.ready === true) && performance.now()"
 TILES = (
     "() => !!(window.__wayhome && window.__wayhome.map && window.__wayhome.map.areTilesLoaded())"
@@ -191,11 +226,13 @@ def _choose(page: Page, incident_id: int) -> bool:
 def measure(browser: Browser, origin: str, incident_id: int, state: Any) -> Run:
     """One cold-cache page load of the command post, with the stored session."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, storage_state=state)
+    context.add_init_script(PAINT)
     try:
         page = context.new_page()
         page.goto(f"{origin}/")
         chose = _choose(page, incident_id)
         ready = float(page.wait_for_function(READY, timeout=60_000, polling="raf").json_value())
+        fmp = float(page.wait_for_function(FMP, timeout=60_000, polling="raf").json_value())
         tiles = float(page.wait_for_function(TILES, timeout=60_000, polling="raf").json_value())
         fcp = page.evaluate(
             "() => { const e = performance.getEntriesByName('first-contentful-paint')[0];"
@@ -208,7 +245,7 @@ def measure(browser: Browser, origin: str, incident_id: int, state: Any) -> Run:
                 new URL(e.name).pathname.replace(/\/\d+\/\d+\/\d+\.png$/, '/{z}/{x}/{y}'),
                 e.startTime, e.responseEnd])"""
         )
-        return Run(float(fcp), ready, tiles, chose, tuple((str(n), a, b) for n, a, b in slow))
+        return Run(float(fcp), ready, fmp, tiles, chose, tuple((str(n), a, b) for n, a, b in slow))
     finally:
         context.close()
 
@@ -238,6 +275,7 @@ def markdown(runs: list[Run], teams: int, cells: int, segments: int) -> str:
     names = {
         "first_contentful_paint": "first contentful paint",
         "wayhome_ready": "`__wayhome.ready` (POA layer + segments loaded)",
+        "first_meaningful_paint": "**first meaningful paint** (first frame with POA + segments)",
         "tiles_loaded": "all visible tiles loaded",
     }
     for metric in METRICS:

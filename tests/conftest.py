@@ -39,15 +39,18 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def fast_password_hashes() -> Iterator[None]:
-    """Servers built in tests hash passwords with the cheap Argon2 profile.
+def test_server_settings() -> Iterator[None]:
+    """Servers built in tests hash cheaply and hand out day-long access tokens.
 
-    Hundreds of users are made per run; the strong profile (the default, what a server
-    uses: ``tests/test_access_secrets.py`` pins it) would cost about 0.1 s per hash.
-    Servers started as subprocesses inherit the variable.
+    Hundreds of users are made per run; the strong Argon2 profile (the default, what a
+    server uses: ``tests/test_access_secrets.py`` pins it) would cost about 0.1 s per
+    hash. Scripted scenes move the server's clock by hours after logging in, where a real
+    client would refresh its 15-minute token; ``tests/test_api_security.py`` tests the
+    default lifetimes. Servers started as subprocesses inherit the variables.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WAYHOME_PASSWORD_HASH_PROFILE", "fast")
+        patch.setenv("WAYHOME_ACCESS_TOKEN_MINUTES", str(24 * 60))
         yield
 
 

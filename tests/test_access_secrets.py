@@ -39,7 +39,9 @@ def test_servers_and_the_store_use_the_strong_profile_unless_told(
     from wayhome.api import WayhomeSettings
     from wayhome.store import authenticate, create_user, ensure_admin
 
-    monkeypatch.delenv("WAYHOME_PASSWORD_HASH_PROFILE", raising=False)  # conftest sets "fast"
+    monkeypatch.delenv(
+        "WAYHOME_PASSWORD_HASH_PROFILE", raising=False
+    )  # conftest sets "fast" for tests
     assert WayhomeSettings().password_hash_profile == "strong"
     for function in (create_user, ensure_admin, authenticate):
         assert inspect.signature(function).parameters["hash_profile"].default == "strong"

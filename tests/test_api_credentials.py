@@ -83,7 +83,16 @@ def test_a_credential_verifies_offline_against_the_trust_list_held(
 ) -> None:
     assert pinned.get("/trust-list").json() == {
         "version": 1,
-        "issuers": [{"agency": "Ridgeline SAR", "key_id": RIDGELINE.key_id}],
+        "issuers": [
+            {
+                "agency": "Ridgeline SAR",
+                "key_id": RIDGELINE.key_id,
+                # The raw key, so a phone can check credentials with no network.
+                "public_key": base64.urlsafe_b64encode(RIDGELINE.issuer.public_key)
+                .rstrip(b"=")
+                .decode("ascii"),
+            }
+        ],
     }
     body = verify(pinned, credential())
     assert body["valid"] is True and body["code"] == "valid"
@@ -114,6 +123,7 @@ def test_revocation_lists_are_loaded_and_their_age_reported(
         "version": 12,
         "issued": "2026-05-29T14:00:00Z",
         "revoked": 1,
+        "revoked_ids": ["C-ANN"],  # so a phone can check revocation with no network
     }
     assert [r["version"] for r in pinned.get("/revocations").json()] == [12]
     revoked = verify(pinned, credential("C-ANN"))
@@ -202,7 +212,8 @@ def test_trust_lists_must_be_signed_by_the_pinned_key_and_count_up(pinned: TestC
     assert pinned.put("/trust-list", json=b64(trust_list(1))).status_code == 200  # same again
     response = pinned.put("/trust-list", json=b64(trust_list(3, lowland)))
     assert response.status_code == 200, response.text
-    assert response.json()["issuers"] == [{"agency": "Lowland Rescue", "key_id": lowland.key_id}]
+    issuers = [(i["agency"], i["key_id"]) for i in response.json()["issuers"]]
+    assert issuers == [("Lowland Rescue", lowland.key_id)]
     # Ridgeline was dropped by the federation: its credentials no longer verify.
     assert verify(pinned, credential())["code"] == "unknown_issuer"
     stale = problem(pinned.put("/trust-list", json=b64(trust_list(2))), 409)

@@ -53,8 +53,12 @@ def served(
     else:
         base: str = request.getfixturevalue("postgres_database")
         schema = f"t_{uuid.uuid4().hex[:12]}"
-        with create_engine(base, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        finally:
+            engine.dispose()
         url = (
             make_url(base)
             .update_query_dict({"options": f"-csearch_path={schema}"})

@@ -23,6 +23,7 @@ import re
 import traceback
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -65,17 +66,33 @@ Operation = schemathesis.APIOperation[Any, Any, Any, Any]
 class World:
     """Real record ids by path parameter name: the fuzzed incident's and another's."""
 
-    ids: dict[str, list[int]] = field(default_factory=dict)
-    other: dict[str, list[int]] = field(default_factory=dict)
+    ids: dict[str, list[Any]] = field(default_factory=dict)
+    other: dict[str, list[Any]] = field(default_factory=dict)
     logins: list[str] = field(default_factory=list)
 
 
-def _populate(client: TestClient) -> World:
-    """Two incidents; the first with a roster, a team, a searcher, and one of everything."""
+#: Path values that are words, not ids: steered to ones the server knows most of the time.
+PATH_WORDS = {"fmt": ["geojson", "kml", "kmz", "gpx"], "form": ["201", "204", "211", "214"]}
+
+
+def _populate(client: TestClient, plan: Path) -> World:
+    """Two incidents; the first with a roster, a team, a searcher, and one of everything;
+    both searched by ``plan`` (linked through the store: the route's path is fuzzed too)."""
+    import morecantile
+
+    from wayhome.store import link_plan
+
     world = World()
     for ids, name in ((world.ids, "Missing child"), (world.other, "Overdue hiker")):
         incident = post(client, "/incidents", {"name": name})["id"]
         base = f"/incidents/{incident}"
+        with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            link_plan(session, incident_id=incident, path=plan, actor="fuzz")
+        view = client.get(f"{base}/map").json()
+        lon, lat = view["center"]
+        tile = morecantile.tms.get("WebMercatorQuad").tile(lon, lat, view["min_zoom"])
+        clue = {"id": str(uuid.uuid4()), "kind": "item", "lat": lat, "lon": lon}
+        clue = post(client, f"{base}/clues", {**clue, "time": "2026-06-01T13:00:00Z"})
         members = [member(client, incident, n) for n in ("Ann", "Bob", "Cal", "Dee")]
         kid = member(client, incident, "Kid", protect=True)
         for m in members:
@@ -132,6 +149,10 @@ def _populate(client: TestClient) -> World:
             roll_call_id=[roll_call["id"]],
             signal_id=[signal["id"]],
             zone_id=[post(client, f"{base}/hazards", zone)["id"]],
+            clue_id=[clue["id"]],
+            z=[tile.z],
+            x=[tile.x],
+            y=[tile.y],
         )
     return world
 
@@ -139,7 +160,9 @@ def _populate(client: TestClient) -> World:
 def _steer(value: Any, name: str, world: World, data: st.DataObject) -> Any:
     """``value`` (an id called ``name``), or a real id in its place most of the time."""
     key = ALIASES.get(name, name)
-    if key not in world.ids or not isinstance(value, int) or isinstance(value, bool):
+    if key in PATH_WORDS and isinstance(value, str) and data.draw(st.booleans()):
+        return data.draw(st.sampled_from(PATH_WORDS[key]), label=name)
+    if key not in world.ids or not isinstance(value, int | str) or isinstance(value, bool):
         return value
     pick = data.draw(st.integers(0, 9), label=f"steer {name}")
     if pick < 7:
@@ -247,7 +270,7 @@ def _fuzz(
 
 
 def test_no_operation_fails_and_every_refusal_is_a_problem(
-    client: TestClient, database_url: str
+    client: TestClient, database_url: str, tmp_path: Path
 ) -> None:
     schema = schemathesis.openapi.from_dict(client.get("/openapi.json").json())
     paths = schema.raw_schema["paths"]
@@ -255,9 +278,12 @@ def test_no_operation_fails_and_every_refusal_is_a_problem(
     positive, negative = EXAMPLES["sqlite" if database_url.startswith("sqlite") else "postgresql"]
     failures: dict[str, list[str]] = {}
     reached: list[str] = []  # operations that answered a valid request with 2xx
-    reads = _populate(client)  # reading changes nothing: one world serves every GET
+    from maptools import make_plan
+
+    plan = make_plan(tmp_path / "plan", n=40)
+    reads = _populate(client, plan)  # reading changes nothing: one world serves every GET
     for operation in operations:
-        world = reads if operation.method.upper() == "GET" else _populate(client)
+        world = reads if operation.method.upper() == "GET" else _populate(client, plan)
         statuses, found = _fuzz(client, operation, world, GenerationMode.POSITIVE, positive)
         assert statuses, operation.label
         reached += [operation.label] if any(200 <= s < 300 for s in statuses) else []

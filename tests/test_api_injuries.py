@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -54,3 +55,46 @@ def test_injury_refusals_are_problems(client: TestClient, incident: int) -> None
     problem(client.post(base, json={**bad, "severity": "minor", "time": "2026-06-01T14:00"}), 422)
     problem(client.get("/incidents/999/injuries"), 404)
     assert client.get(base).json() == []
+
+
+def test_a_replayed_client_id_is_stored_and_logged_once(
+    client: TestClient, incident: int, clock: list[datetime]
+) -> None:
+    _, ada, ben = _team(client, incident)
+    base = f"/incidents/{incident}/injuries"
+    body = {
+        "member_id": ben,
+        "severity": "serious",
+        "treatment": "ankle splinted",
+        "client_id": str(uuid.uuid4()),
+    }
+    first = post(client, base, body)
+    log = client.get(f"/incidents/{incident}/activity").json()
+    clock[0] += timedelta(minutes=7)  # a replay without a time is the same report later on
+    again = post(client, base, body, status=200)
+    timed = post(client, base, {**body, "time": first["time"]}, status=200)
+    assert again == timed == first and first["client_id"] == body["client_id"]
+    assert client.get(base).json() == [first]
+    assert client.get(f"/incidents/{incident}/activity").json() == log
+    # A new id is a new report.
+    post(client, base, {**body, "member_id": ada, "client_id": str(uuid.uuid4())})
+    assert len(client.get(base).json()) == 2
+
+
+def test_a_client_id_reused_for_another_report_is_a_conflict(
+    client: TestClient, incident: int
+) -> None:
+    _, ada, ben = _team(client, incident)
+    base = f"/incidents/{incident}/injuries"
+    body = {
+        "member_id": ben,
+        "severity": "minor",
+        "treatment": "blister",
+        "client_id": str(uuid.uuid4()),
+    }
+    first = post(client, base, {**body, "time": "2026-06-01T14:10:00Z"})
+    for change in ({"severity": "critical"}, {"member_id": ada}, {"time": "2026-06-01T14:11:00Z"}):
+        detail = problem(client.post(base, json={**body, **change}), 409)["detail"]
+        assert detail.startswith(f"client_id: injury report {first['id']} was sent with")
+        assert "a new report needs a new id" in detail
+    assert client.get(base).json() == [first]

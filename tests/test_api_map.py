@@ -294,3 +294,48 @@ def test_a_plan_directory_that_is_gone_is_a_409_problem(
     shutil.rmtree(root / "full")
     body = problem(served.get(f"{linked}/map"), 409)
     assert "is gone: link the plan again" in body["detail"]
+
+
+def test_tiles_come_512_px_square_with_size_512_and_other_sizes_are_422(
+    served: TestClient, linked: str
+) -> None:
+    (z, x, y), *_ = _tiles(served, linked, 13)
+    version = served.get(f"{linked}/map").json()["version"]
+    for kind in ("poa", "hillshade"):
+        url = f"{linked}/map/tiles/{kind}/{z}/{x}/{y}.png"
+        small, large = served.get(url), served.get(f"{url}?size=512&v={version}")
+        assert large.status_code == 200, large.text
+        assert Image.open(io.BytesIO(large.content)).size == (512, 512)
+        # Another answer than the 256 px tile's: its own ETag, kept for good when pinned.
+        assert large.headers["etag"] != small.headers["etag"]
+        assert large.headers["cache-control"].startswith("private, max-age=31536000")
+        again = served.get(f"{url}?size=512", headers={"If-None-Match": large.headers["etag"]})
+        assert again.status_code == 304
+        body = problem(served.get(f"{url}?size=300"), 422)
+        assert "size: a tile is 256 or 512 pixels square, got 300" in body["detail"]
+
+
+def test_a_plan_is_drawn_ahead_when_linked_and_when_the_server_starts(
+    served: TestClient, linked: str
+) -> None:
+    import threading
+
+    from wayhome.api.routes.map import warm_linked_plans
+    from wayhome.basemap import MapCache
+
+    app: Any = served.app
+    for thread in threading.enumerate():
+        if thread.name == "wayhome-map-warm":
+            thread.join(timeout=60)
+    path = Path(served.get(f"{linked}/plan").json()["path"])
+    drawn = app.state.map_cache.get(path)
+    assert "contours" in drawn._products and any(k[4] == 512 for k in drawn._tiles)
+    # A server starting: the plans of open incidents are drawn ahead.
+    app.state.map_cache = MapCache()
+    started = warm_linked_plans(app)
+    assert started is not None
+    started.join(timeout=60)
+    assert "contours" in app.state.map_cache.get(path)._products
+    # ... and not those of closed ones.
+    assert served.post(f"{linked}/close").status_code == 200
+    assert warm_linked_plans(app) is None

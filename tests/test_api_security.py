@@ -1,7 +1,7 @@
 """Security basics of the incident server (#7): tokens, login limits, CORS, escalation.
 
 Logins give a 15-minute access token and a shift-long refresh token that works once; a
-reused one revokes every token of the user. Failed logins are limited per login name and
+reused one revokes every token of that login. Failed logins are limited per login name and
 per client address (429 with ``Retry-After``), never telling whether a login exists. No
 CORS headers unless an origin is allowed. Field roles cannot raise themselves, and bodies
 refuse fields they do not declare.
@@ -23,6 +23,13 @@ LOGIN = {"login": "ann.lee", "password": PASSWORD}
 WRONG = {"login": "ann.lee", "password": "not-her-password"}
 #: The answer to an unknown login and to a wrong password alike.
 WRONG_DETAIL = "login or password is wrong; check both and try again"
+
+
+@pytest.fixture(autouse=True)
+def default_token_lifetimes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This module's servers keep the default lifetimes (conftest's last a day)."""
+    monkeypatch.delenv("WAYHOME_ACCESS_TOKEN_MINUTES", raising=False)
+    monkeypatch.delenv("WAYHOME_REFRESH_TOKEN_HOURS", raising=False)
 
 
 @pytest.fixture
@@ -56,6 +63,15 @@ def test_a_login_gives_a_15_minute_access_token_and_a_refresh_token(
     assert (tokens["token_type"], tokens["expires_in"]) == ("bearer", 15 * 60)
     assert tokens["access_token"] != tokens["refresh_token"]
     assert _me(client, tokens["access_token"]).json()["user"]["login"] == ann
+
+
+def test_servers_default_to_15_minute_access_and_12_hour_refresh_tokens() -> None:
+    from wayhome.api import WayhomeSettings
+
+    settings = WayhomeSettings()
+    assert (settings.access_token_minutes, settings.refresh_token_hours) == (15, 12)
+    assert (settings.login_max_failures, settings.login_window_minutes) == (5, 15)
+    assert settings.cors_origins == []
 
 
 def test_an_expired_access_token_is_refused_even_when_remembered(

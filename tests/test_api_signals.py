@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
 
 from apitools import field_team, member, post, problem
@@ -83,3 +85,41 @@ def test_signal_refusals_are_problems(client: TestClient, incident: int) -> None
     gone = client.post(f"/incidents/{other}/signals/{sent['id']}/acks", json={"member_id": ada})
     assert f"signal {sent['id']}" in problem(gone, 404)["detail"]
     problem(client.get("/incidents/999/signals"), 404)
+
+
+def test_a_replayed_client_id_is_stored_logged_and_pushed_once(
+    client: TestClient, incident: int
+) -> None:
+    team, _ = field_team(client, incident, ["Ada", "Ben"])
+    base = f"/incidents/{incident}/signals"
+    body = {"code": "need_help", "team_id": team, "client_id": str(uuid.uuid4())}
+    with client.websocket_connect(f"/incidents/{incident}/live") as ws:
+        assert ws.receive_json()["type"] == "subscribed"
+        first = post(client, base, body)
+        again = post(client, base, body, status=200)
+        marker = post(client, base, {"code": "two", "team_id": team})  # no client id: new
+        events = [ws.receive_json() for _ in range(2)]
+    assert again == first and first["client_id"] == body["client_id"]
+    assert [e["signal"]["id"] for e in events] == [first["id"], marker["id"]]
+    assert [s["id"] for s in client.get(base).json()] == [first["id"], marker["id"]]
+    log = [e["text"] for e in client.get(f"/incidents/{incident}/activity").json()]
+    assert sum(t.startswith(f"signal {first['id']} ") for t in log) == 1
+
+
+def test_a_client_id_reused_for_another_signal_is_a_conflict(
+    client: TestClient, incident: int
+) -> None:
+    team, (ada, _) = field_team(client, incident, ["Ada", "Ben"])
+    base = f"/incidents/{incident}/signals"
+    client_id = str(uuid.uuid4())
+    sent = post(client, base, {"code": "two", "team_id": team, "client_id": client_id})
+    other = {"code": "found", "member_id": ada, "client_id": client_id}
+    detail = problem(client.post(base, json=other), 409)["detail"]
+    assert detail.startswith("client_id: ")
+    assert "code 'two'" in detail and "not code 'found'" in detail
+    assert [s["id"] for s in client.get(base).json()] == [sent["id"]]
+    # Client ids are per incident: another incident may use the same one.
+    elsewhere = post(client, "/incidents", {"name": "Other"})["id"]
+    field_team(client, elsewhere, ["Cora", "Dan"])
+    moved = post(client, f"/incidents/{elsewhere}/signals", {"code": "two", "client_id": client_id})
+    assert moved["incident_id"] == elsewhere and moved["client_id"] == client_id

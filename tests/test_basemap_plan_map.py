@@ -8,6 +8,7 @@ import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -99,3 +100,32 @@ def test_the_zoom_range_and_what_is_outside_it(plan: Path) -> None:
     bare = make_plan(plan.parent / "bare", n=40, terrain=False, segments=False)
     with pytest.raises(InvalidParameterError, match=r"no terrain\.tif"):
         PlanMap.read(bare).hillshade_tile(z, x, y)
+
+
+def test_warm_draws_the_first_screen_ahead_and_it_is_not_drawn_again(
+    plan: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wayhome.basemap import plan_map
+
+    m = PlanMap.read(plan)
+    calls: list[int] = []
+    real = plan_map.contours_from_dem  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_map, "contours_from_dem", counted)
+    m.warm()
+    assert calls == [1]
+    tiles = dict(m._tiles)  # the first screen's 512 px POA and hillshade tiles
+    assert {k[0] for k in tiles} == {"poa-posterior", "hillshade"}
+    assert {k[4] for k in tiles} == {512}
+    (_kind, z, x, y, _size), png = next(iter(tiles.items()))
+    assert Image.open(io.BytesIO(png)).size == (512, 512)
+    zmin, zmax = m.zoom_range()
+    assert all(zmin <= k[1] <= zmax for k in tiles)
+    # Asked for afterwards, they come as drawn, nothing made twice.
+    contours = m.contours_geojson()
+    assert calls == [1] and json.loads(contours)["features"]
+    assert m.poa_tile("posterior", z, x, y, 512) is png or m.hillshade_tile(z, x, y, 512) is png

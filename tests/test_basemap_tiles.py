@@ -196,3 +196,21 @@ def test_tile_bounds_refuses_a_tile_that_does_not_exist() -> None:
     with pytest.raises(InvalidParameterError, match="tile: 3/8/0"):
         tile_bounds(3, 8, 0)
     assert tile_bounds(0, 0, 0)[2] == pytest.approx(20037508.34, abs=0.01)
+
+
+def test_a_512_px_tile_is_the_ground_of_the_256_px_tile_at_twice_the_pixels(
+    ramp: MercatorPyramid,
+) -> None:
+    (z, x, y), *_ = tiles_over(_lonlat_bounds(), 14)
+    small, large = ramp.tile(z, x, y), ramp.tile(z, x, y, 512)
+    assert small.shape == (TILE_SIZE, TILE_SIZE) and large.shape == (512, 512)
+    # Each 256 px pixel covers 2 x 2 of the 512 px tile's: their means agree (a smooth ramp).
+    halved = large.reshape(256, 2, 256, 2).mean(axis=(1, 3))
+    both = np.isfinite(small) & np.isfinite(halved)
+    assert both.sum() > 1000
+    assert np.allclose(small[both], halved[both], atol=0.02)
+    blank = Image.open(io.BytesIO(blank_png(512))).convert("RGBA")
+    assert blank.size == (512, 512) and not np.asarray(blank)[..., 3].any()
+    for bad in (128, 300):
+        with pytest.raises(InvalidParameterError, match="size: a tile is 256 or 512"):
+            ramp.tile(z, x, y, bad)

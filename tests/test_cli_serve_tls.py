@@ -14,7 +14,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,9 +30,6 @@ from apitools import PASSWORD
 from clitools import flat, invoke
 
 pytestmark = pytest.mark.slow
-
-#: Starts ``wayhome serve`` with extra options on a database: the port and the log file.
-Serve = Callable[..., tuple[int, Path]]
 
 
 def _free_port() -> int:
@@ -83,28 +80,28 @@ def _trusting(cert: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(cert))
 
 
-@pytest.fixture
-def serve(database_url: str, tmp_path: Path) -> Iterator[Serve]:
-    """Start ``wayhome serve`` on ``database_url`` with options; wait until it listens.
+class Servers:
+    """``wayhome serve`` subprocesses on one database, each with its log file."""
 
-    The server is stopped (Ctrl-C, then killed) afterwards, whatever the test did.
-    """
-    started: list[subprocess.Popen[bytes]] = []
+    def __init__(self, database_url: str, logs: Path) -> None:
+        self.database_url, self.logs = database_url, logs
+        self.started: list[subprocess.Popen[bytes]] = []
 
-    def start(*options: str) -> tuple[int, Path]:
+    def start(self, *options: str) -> tuple[int, Path]:
+        """Start a server with ``options``; its port and log once it listens."""
         port = _free_port()
         command = [
             sys.executable,
             "-c",
             "import sys; from wayhome.cli import main; sys.exit(main())",
             "serve",
-            *("--port", str(port), "--database-url", database_url, *options),
+            *("--port", str(port), "--database-url", self.database_url, *options),
         ]
-        log = tmp_path / f"server-{len(started)}.log"
+        log = self.logs / f"server-{len(self.started)}.log"
         env = {**os.environ, "WAYHOME_ROLL_CALL_WATCH_SECONDS": "0"}
         with log.open("wb") as out:
             proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-        started.append(proc)
+        self.started.append(proc)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -115,21 +112,24 @@ def serve(database_url: str, tmp_path: Path) -> Iterator[Serve]:
             time.sleep(0.05)
         pytest.fail(f"server did not listen in 60 s: {log.read_text()[-2000:]}")
 
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        proc.wait()
+    def stop(self) -> None:
+        """Stop every server as an operator does (Ctrl-C); kill one that hangs."""
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            proc.wait()
 
 
-def _log_text(log: Path) -> str:
-    """The server's log so far, once it has had a moment to write the last lines."""
-    time.sleep(0.3)
-    return log.read_text(errors="replace")
+@pytest.fixture
+def servers(database_url: str, tmp_path: Path) -> Iterator[Servers]:
+    """Servers on ``database_url``, stopped afterwards whatever the test did."""
+    started = Servers(database_url, tmp_path)
+    yield started
+    started.stop()
 
 
 # --- Options ------------------------------------------------------------------------------
@@ -197,10 +197,10 @@ def test_a_bad_cors_origin_exits_2(
 
 
 def test_the_server_speaks_https_with_the_given_certificate(
-    serve: Serve, certificate: tuple[Path, Path]
+    servers: Servers, certificate: tuple[Path, Path]
 ) -> None:
     cert, key = certificate
-    port, log = serve("--tls-cert", str(cert), "--tls-key", str(key))
+    port, log = servers.start("--tls-cert", str(cert), "--tls-key", str(key))
     url = f"https://127.0.0.1:{port}/health"
     with httpx.Client(verify=_trusting(cert)) as client:
         response = client.get(url)
@@ -227,11 +227,11 @@ def _seed(database_url: str) -> None:
 
 
 def test_no_password_token_or_handover_code_reaches_the_log(
-    serve: Serve, database_url: str, certificate: tuple[Path, Path]
+    servers: Servers, database_url: str, certificate: tuple[Path, Path]
 ) -> None:
     cert, key = certificate
     _seed(database_url)
-    port, log = serve("--tls-cert", str(cert), "--tls-key", str(key), "--access-log")
+    port, log = servers.start("--tls-cert", str(cert), "--tls-key", str(key), "--access-log")
     base, context = f"https://127.0.0.1:{port}", _trusting(cert)
     secrets = [PASSWORD]
     with httpx.Client(base_url=base, verify=context) as http:
@@ -274,11 +274,12 @@ def test_no_password_token_or_handover_code_reaches_the_log(
         pair = {k: fresh.json()[k] for k in ("access_token", "refresh_token")}
         out = http.post("/auth/logout", json=pair)
         assert out.status_code == 204
-    text = _log_text(log)
+    servers.stop()  # the whole log, shutdown included
+    text = log.read_text(errors="replace")
     # The log saw all of it, with the secrets cut out.
     assert "POST /auth/token" in text and "POST /auth/refresh" in text
     assert "/handover HTTP/1.1" in text
-    assert "live?access_token=[redacted]" in text
+    assert "live?access_token=[redacted]" in text and "Shutting down" in text
     assert "handover_code=[redacted]&password=[redacted]" in text
     leaked = [s for s in secrets if s in text]
     assert not leaked, f"{len(leaked)} secrets in the server log:\n{text[-3000:]}"

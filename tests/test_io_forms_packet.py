@@ -279,3 +279,15 @@ def test_the_forms_of_a_played_incident_on_each_backend(
     assert record.staff["operations"] == "Pat Byrne"
     pdf = iap_pdf(record, ["202", "204"])
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 7
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_without_poppler_the_pdf_tests_skip_except_in_ci(
+    ci: str, outcome: type[BaseException], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("formstools.shutil.which", lambda tool: None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match=r"poppler-utils not installed \(pdftotext, pdftoppm"):
+        require_poppler()

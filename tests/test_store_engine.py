@@ -97,3 +97,66 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str) -> None:
         engine.dispose()
     upgrade_database(database_url)
     assert _schema_differences(database_url) == []
+
+
+def test_migrations_keep_the_rows_of_a_database_in_use(database_url: str) -> None:
+    # Altering a table on SQLite copies it and drops the old one: with rows pointing at it
+    # (deliveries at a signal, tokens at a user) that must neither fail nor lose a row.
+    from datetime import UTC, datetime
+
+    from wayhome.store import (
+        Pair,
+        add_member,
+        create_incident,
+        create_team,
+        create_user,
+        send_signal,
+        session_factory,
+        set_member_status,
+    )
+
+    upgrade_database(database_url)
+    engine = engine_from_url(database_url)
+    try:
+        with session_factory(engine)() as session:
+            incident = create_incident(session, name="In use").id
+            ann, bob = (add_member(session, incident_id=incident, name=n).id for n in "AB")
+            for member in (ann, bob):
+                set_member_status(
+                    session, incident_id=incident, member_id=member, status="checked_in"
+                )
+            create_team(session, incident_id=incident, name="T1", pairs=[Pair((ann, bob))])
+            send_signal(session, incident_id=incident, code="two", now=datetime.now(UTC))
+            create_user(session, login="ic", name="IC")
+        tables = (
+            "incident",
+            "member",
+            "team",
+            "team_member",
+            "signal",
+            "signal_delivery",
+            "app_user",
+            "activity_log",
+        )
+
+        def counts() -> dict[str, int]:
+            with engine.connect() as conn:
+                return {
+                    t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables
+                }
+
+        before = counts()
+        assert before["signal_delivery"] == 2
+    finally:
+        engine.dispose()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = database_url
+    command.downgrade(config, "0006")
+    upgrade_database(database_url)
+    engine = engine_from_url(database_url)
+    try:
+        assert counts() == before
+    finally:
+        engine.dispose()
+    assert _schema_differences(database_url) == []

@@ -115,19 +115,37 @@ def test_a_refresh_rotates_and_the_old_refresh_token_dies(session: Session) -> N
     assert token_holder(session, pair2.access_token, now=later)
 
 
-def test_a_reused_refresh_token_revokes_every_token_of_the_user(session: Session) -> None:
+def test_a_reused_refresh_token_revokes_that_login_only(session: Session) -> None:
     ann = _ann(session)
-    _, refresh = _login(session)
+    access, refresh = _login(session)
+    other_access, other_refresh = _login(session)  # Ann's second device, its own login
     device = issue_token(session, user_id=ann.id, now=NOW)
     thief = refresh_login(session, refresh, now=NOW)[1]  # the thief refreshes first
     with pytest.raises(NotAuthenticatedError, match="already used"):
         refresh_login(session, refresh, now=NOW)  # the owner's turn: reuse
-    for token in (thief.access_token, device):
+    for token in (access, thief.access_token):
         with pytest.raises(NotAuthenticatedError, match="unknown or revoked"):
             token_holder(session, token, now=NOW)
     with pytest.raises(NotAuthenticatedError, match="already used"):
         refresh_login(session, thief.refresh_token, now=NOW)
+    # Ann's other login and her device token carry on.
+    for token in (other_access, device):
+        assert token_holder(session, token, now=NOW)[0].login == "ann"
+    assert refresh_login(session, other_refresh, now=NOW)[0].login == "ann"
     _login(session)  # logging in again works
+
+
+def test_a_reused_refresh_token_outside_a_login_revokes_every_token_of_the_user(
+    session: Session,
+) -> None:
+    ann = _ann(session)
+    device = issue_token(session, user_id=ann.id, now=NOW)
+    loose = issue_token(session, user_id=ann.id, now=NOW, kind="refresh")  # no login chain
+    refresh_login(session, loose, now=NOW)
+    with pytest.raises(NotAuthenticatedError, match="already used"):
+        refresh_login(session, loose, now=NOW)
+    with pytest.raises(NotAuthenticatedError, match="unknown or revoked"):
+        token_holder(session, device, now=NOW)
 
 
 def test_expired_unknown_and_access_tokens_buy_nothing(session: Session) -> None:

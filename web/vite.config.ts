@@ -8,6 +8,15 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
   base: "/",
+  // `npm run dev`: the pages from Vite, the API from a local `wayhome serve` (port 8000).
+  server: {
+    proxy: {
+      "^/(auth|incidents|users|health|openapi\\.json|docs)": {
+        target: "http://127.0.0.1:8000",
+        ws: true,
+      },
+    },
+  },
   build: {
     outDir: here("../src/wayhome/web/static"),
     emptyOutDir: true,

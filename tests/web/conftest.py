@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,13 @@ class Site:
     server: ServerProcess
     demo: DemoRun
     live: LiveIncident
+    #: The server's database: ``sqlite`` (the demo's) or ``postgresql``.
+    backend: str = "sqlite"
+
+    @property
+    def tag(self) -> str:
+        """Suffix for artefact names: empty on SQLite, ``-postgresql`` otherwise."""
+        return "" if self.backend == "sqlite" else f"-{self.backend}"
 
     @property
     def origin(self) -> str:
@@ -88,7 +96,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """``wayhome demo --no-serve`` once, the live incident added, then ``wayhome serve`` on it."""
     root = tmp_path_factory.mktemp("web-site")
     demo = run_demo(root / "demo-plan")
-    live = prepare_live_incident(demo)
+    live = prepare_live_incident(demo.database_url, demo.plan_dir)
     server = start_server(demo.database_url, cwd=root, log=root / "server.log")
     try:
         yield Site(server=server, demo=demo, live=live)
@@ -108,6 +116,48 @@ def web_app(site: Site) -> Site:
                 "build it with `make setup` (npm --prefix web ci && npm --prefix web run build)"
             )
     return site
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
+)
+def live_site(
+    request: pytest.FixtureRequest, web_app: Site, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The live incident served from SQLite (the demo's database) or from PostgreSQL.
+
+    PostgreSQL: a new schema in the session's test database (``postgres_database``) with
+    only the live incident, served by a second ``wayhome serve`` (same plans root).
+    """
+    if request.param == "sqlite":
+        yield web_app
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from wayhome.store import upgrade_database
+
+    base: str = request.getfixturevalue("postgres_database")
+    schema = f"web_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        database_url = url.render_as_string(hide_password=False)
+        upgrade_database(database_url)
+        live = prepare_live_incident(database_url, web_app.demo.plan_dir)
+        log = tmp_path_factory.mktemp("web-site-pg") / "server.log"
+        server = start_server(database_url, cwd=web_app.demo.out.parent, log=log)
+        try:
+            yield Site(server=server, demo=web_app.demo, live=live, backend="postgresql")
+        finally:
+            server.stop()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -211,9 +261,13 @@ def contexts(
 ) -> Iterator[Contexts]:
     """Guarded contexts on the served site; closed after the test, failures screenshotted.
 
-    Fails the test when any page sent a request off the server's origin.
+    The site is ``live_site`` for the tests that use it, else ``web_app``. Fails the test
+    when any page sent a request off the server's origin.
     """
-    guard = Contexts(browser=browser, origin=web_app.origin)
+    served: Site = (
+        request.getfixturevalue("live_site") if "live_site" in request.fixturenames else web_app
+    )
+    guard = Contexts(browser=browser, origin=served.origin)
     yield guard
     call = getattr(request.node, "report_call", None)
     if call is not None and call.failed:
@@ -224,7 +278,7 @@ def contexts(
                     page.screenshot(path=str(artifacts / name), full_page=True)
     for context in guard.opened:
         context.close()
-    assert not guard.foreign, f"requests left the origin {web_app.origin}: {guard.foreign}"
+    assert not guard.foreign, f"requests left the origin {served.origin}: {guard.foreign}"
 
 
 @pytest.fixture

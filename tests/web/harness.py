@@ -139,8 +139,8 @@ class LiveIncident:
     """
 
     incident_id: int
-    #: The demo incident (closed; its plan linked for the command-post view).
-    demo_incident_id: int
+    #: The demo incident (closed; its plan linked for the command-post view), if played.
+    demo_incident_id: int | None
     commander: tuple[str, str]
     searcher: tuple[str, str]
     #: The searcher's member id on the roster.
@@ -168,12 +168,12 @@ def plan_bounds(plan_dir: Path) -> tuple[float, float, float, float]:
     return float(west), float(south), float(east), float(north)
 
 
-def prepare_live_incident(demo: DemoRun, *, members: int = 4) -> LiveIncident:
-    """Add the live incident to the demo's database (before the server starts).
+def prepare_live_incident(database_url: str, plan_dir: Path, *, members: int = 4) -> LiveIncident:
+    """Add the live incident to a database (before the server starts), plan ``plan_dir`` linked.
 
     ``members`` checked-in members in pairs (one team per pair); the first is the
-    searcher's member. The demo's newest plan is linked to both incidents (the demo
-    incident only when the story left it without one).
+    searcher's member. When the database holds the played demo incident, the plan is
+    linked to it too (if the story left it without one).
     """
     from sqlalchemy import select
 
@@ -192,15 +192,13 @@ def prepare_live_incident(demo: DemoRun, *, members: int = 4) -> LiveIncident:
     from wayhome.store.models import Incident
 
     actor = "browser tests"
-    engine = engine_from_url(demo.database_url)
+    engine = engine_from_url(database_url)
     try:
         with session_factory(engine)() as s:
             demo_incident = s.scalars(select(Incident).order_by(Incident.id)).first()
-            if demo_incident is None:
-                raise RuntimeError("the demo left no incident")
-            demo_id = demo_incident.id
-            if demo_incident.plan_dir is None:
-                link_plan(s, incident_id=demo_id, path=demo.plan_dir, actor=actor)
+            demo_id = None if demo_incident is None else demo_incident.id
+            if demo_incident is not None and demo_incident.plan_dir is None:
+                link_plan(s, incident_id=demo_incident.id, path=plan_dir, actor=actor)
             incident = create_incident(s, name=LiveIncident.name, actor=actor)
             iid = incident.id
             ids: list[int] = []
@@ -233,10 +231,10 @@ def prepare_live_incident(demo: DemoRun, *, members: int = 4) -> LiveIncident:
                 member_id=ids[0],
                 actor=actor,
             )
-            link_plan(s, incident_id=iid, path=demo.plan_dir, actor=actor)
+            link_plan(s, incident_id=iid, path=plan_dir, actor=actor)
     finally:
         engine.dispose()
-    west, south, east, north = plan_bounds(demo.plan_dir)
+    west, south, east, north = plan_bounds(plan_dir)
     inside = (south + (north - south) * 0.5, west + (east - west) * 0.5)
     return LiveIncident(
         incident_id=iid,

@@ -47,6 +47,7 @@ def test_the_demo_incident_shows_poa_heat_and_segments(
     contexts: Contexts, web_app: Site, shot: Shot
 ) -> None:
     demo_id = web_app.live.demo_incident_id
+    assert demo_id is not None, "the demo incident is missing from the demo's database"
     page = contexts.new_page(viewport=DESK)
     open_command_post(
         page, web_app.origin, "commander", web_app.demo.passwords["commander"], demo_id
@@ -73,18 +74,15 @@ def test_the_demo_incident_shows_poa_heat_and_segments(
     page.get_by_test_id("layer-poa").check()
     assert {x["visibility"] for x in map_layers(page) if x["id"] in poa} == {"visible"}
 
-    before = len(contexts.sent)
-    page.get_by_test_id("poa-model").select_option("prior")
-    page.wait_for_function(
-        "() => window.__wayhome.map.areTilesLoaded && window.__wayhome.map.areTilesLoaded()"
-    )
-    prior = [s for s in contexts.sent[before:] if "/map/tiles/poa/" in s.path]
-    assert prior and all("model=prior" in s.url for s in prior), [s.url for s in prior]
+    with page.expect_request(lambda r: "/map/tiles/poa/" in r.url) as first:
+        page.get_by_test_id("poa-model").select_option("prior")
+    assert "model=prior" in first.value.url, first.value.url
 
 
 def test_a_field_answer_and_move_show_on_the_command_post_within_2_s(
-    contexts: Contexts, web_app: Site, shot: Shot
+    contexts: Contexts, live_site: Site, shot: Shot
 ) -> None:
+    web_app = live_site  # SQLite (the demo's database) and PostgreSQL
     live = web_app.live
     member = live.searcher_member_id
     lat0, lon0 = live.inside
@@ -111,7 +109,7 @@ def test_a_field_answer_and_move_show_on_the_command_post_within_2_s(
     expect(row).to_have_attribute("data-state", re.compile("pending|missing"))
     prompt = field.get_by_test_id("roll-call-prompt")
     prompt.wait_for(state="visible")
-    shot(field, "field-view-roll-call")
+    shot(field, f"field-view-roll-call{web_app.tag}")
     field.get_by_test_id("roll-call-ack").click()
     started = time.monotonic()
     expect(row).to_have_attribute("data-state", "answered", timeout=LIVE_WITHIN_MS)
@@ -122,8 +120,8 @@ def test_a_field_answer_and_move_show_on_the_command_post_within_2_s(
     started = time.monotonic()
     wait_for_marker(post, member, lat1, lon1, timeout_ms=LIVE_WITHIN_MS)
     moved_s = time.monotonic() - started
-    shot(post, "command-post-live")
-    shot(field, "field-view")
+    shot(post, f"command-post-live{web_app.tag}")
+    shot(field, f"field-view{web_app.tag}")
     assert answered_s < LIVE_WITHIN_MS / 1000 and moved_s < LIVE_WITHIN_MS / 1000
 
     api = web_app.api(*live.commander)

@@ -56,8 +56,9 @@ def _wait_for_clues(api: Api, incident_id: int, note: str, seconds: float) -> li
 
 
 def test_a_clue_sent_offline_is_queued_and_delivered_once_back_online(
-    contexts: Contexts, web_app: Site, shot: Shot
+    contexts: Contexts, live_site: Site, shot: Shot
 ) -> None:
+    web_app = live_site  # SQLite (the demo's database) and PostgreSQL
     live = web_app.live
     api = web_app.api(*live.commander)
     page = _phone(contexts, web_app)
@@ -76,8 +77,8 @@ def test_a_clue_sent_offline_is_queued_and_delivered_once_back_online(
     form.get_by_test_id("clue-note").fill(note)
     form.get_by_test_id("clue-submit").click()
     expect(queue).to_have_text(ONE)
-    shot(page, "field-view-offline-queued")
-    time.sleep(1.0)  # give a leaky client time to slip it through
+    shot(page, f"field-view-offline-queued{web_app.tag}")
+    page.wait_for_timeout(1000)  # give a leaky client time to slip it through
     assert _clues(api, live.incident_id, note) == [], "the clue reached the server while offline"
 
     page.context.set_offline(False)
@@ -92,9 +93,9 @@ def test_a_clue_sent_offline_is_queued_and_delivered_once_back_online(
     page.reload()  # nothing left in the queue to send again
     page.get_by_test_id("my-assignment").wait_for(state="visible")
     expect(queue).to_have_text(ZERO)
-    time.sleep(2.0)
+    page.wait_for_timeout(2000)
     assert len(_clues(api, live.incident_id, note)) == 1, "the clue was delivered twice"
-    shot(page, "field-view-back-online")
+    shot(page, f"field-view-back-online{web_app.tag}")
 
 
 def test_the_field_view_reopens_offline_from_its_cache(

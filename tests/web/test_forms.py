@@ -7,7 +7,6 @@ guard): no POST to the resource, and on the field view nothing queued either.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +54,17 @@ def _assert_error_next_to(form: Locator, field: str) -> str:
     return text
 
 
-def _fill_clue(form: Locator, lat: str, lon: str, note: str = "browser test: bad input") -> None:
+#: The note of every bad clue these tests try: none may ever reach the server.
+BAD_NOTE = "browser test: bad input (never stored)"
+
+
+def _assert_no_bad_clue_stored(site: Site) -> None:
+    live = site.live
+    clues = site.api(*live.commander).get(f"/incidents/{live.incident_id}/clues")
+    assert [c for c in clues if c.get("note") == BAD_NOTE] == []
+
+
+def _fill_clue(form: Locator, lat: str, lon: str, note: str = BAD_NOTE) -> None:
     form.get_by_test_id("clue-lat").fill(lat)
     form.get_by_test_id("clue-lon").fill(lon)
     form.get_by_test_id("clue-kind").select_option("item")
@@ -86,8 +95,9 @@ def test_a_clue_with_coordinates_out_of_range_is_refused_at_the_field(
             _assert_error_next_to(form, field)
         for field in {"clue-lat", "clue-lon"} - set(bad):
             expect(field_error(form, field)).to_be_hidden()
-    time.sleep(0.5)
+    page.wait_for_timeout(500)  # (not time.sleep: request events arrive while waiting)
     assert contexts.posts("/clues") == [], "a bad clue was sent"
+    _assert_no_bad_clue_stored(web_app)
     if view == "field":
         expect(page.get_by_test_id("queue-count")).to_have_text(re.compile(r"^\D*0\D*$"))
 
@@ -104,8 +114,9 @@ def test_a_clue_outside_the_map_is_refused(
     expect(error).to_be_visible()
     assert re.search(r"map|outside|area|bounds", error.inner_text(), re.I), error.inner_text()
     shot(page, f"{view}-clue-outside-map")
-    time.sleep(0.5)
+    page.wait_for_timeout(500)  # (not time.sleep: request events arrive while waiting)
     assert contexts.posts("/clues") == [], "a clue outside the map was sent"
+    _assert_no_bad_clue_stored(web_app)
 
 
 @pytest.mark.parametrize("name", ["", "   "])
@@ -121,7 +132,7 @@ def test_intake_with_an_empty_name_is_refused(
     text = _assert_error_next_to(form, "intake-name")
     assert re.search(r"name", text, re.I), text
     shot(page, "command-post-intake-empty-name")
-    time.sleep(0.5)
+    page.wait_for_timeout(500)  # (not time.sleep: request events arrive while waiting)
     assert contexts.posts("/members") == [], "an empty name was sent"
 
 

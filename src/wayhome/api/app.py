@@ -19,6 +19,7 @@ from wayhome.api.hub import LiveHub
 from wayhome.api.ingest import PositionWriter
 from wayhome.api.problems import BodyLimitMiddleware, install_problem_handlers
 from wayhome.api.routes import ROUTERS
+from wayhome.api.routes.map import warm_linked_plans
 from wayhome.api.routes.positions import publish_positions
 from wayhome.api.settings import WayhomeSettings, get_settings
 from wayhome.api.watch import watch_incidents
@@ -41,6 +42,8 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
         await run_in_threadpool(upgrade_database, settings.database_url)
         engine = engine_from_url(settings.database_url)
         app.state.sessions = session_factory(engine)
+        # The linked plans' maps drawn ahead, in a background thread (#6: first page load).
+        await run_in_threadpool(warm_linked_plans, app)
         app.state.auth_cache = AuthCache(ttl_seconds=settings.auth_cache_seconds)
         app.state.auth_cache.watch(app.state.sessions)
         app.state.position_writer = PositionWriter(
@@ -89,6 +92,7 @@ def create_app(settings: WayhomeSettings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "ETag"],
             max_age=600,
         )
     for router in ROUTERS:

@@ -30,7 +30,7 @@ from starlette.requests import HTTPConnection
 from wayhome.api.schemas import PositionBatchPublic, PositionCreate
 from wayhome.store import Actor, PositionReport, RecordedPosition, record_positions
 
-__all__ = ["PositionWriter", "PositionWriterDep", "Publisher", "get_position_writer"]
+__all__ = ["MAX_GROUP", "PositionWriter", "PositionWriterDep", "Publisher", "get_position_writer"]
 
 #: Pushes a post's stored positions live and makes its answer (in the writer's thread):
 #: :func:`wayhome.api.routes.positions.publish_positions` with the app's hub.

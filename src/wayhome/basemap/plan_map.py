@@ -37,12 +37,14 @@ from wayhome.basemap.relief import contour_interval, contours_from_dem, hillshad
 from wayhome.basemap.tiles import (
     MERCATOR,
     TILE_SIZE,
+    TILE_SIZES,
     MercatorPyramid,
     blank_png,
     heat_png,
     shade_png,
     tile_bounds,
     tile_exists,
+    tiles_over,
 )
 from wayhome.errors import InvalidParameterError
 from wayhome.geo.coords import geometry_to_crs, lonlat_of
@@ -195,7 +197,7 @@ class PlanMap:
         self._products: dict[str, object] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
-        self._tiles: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
+        self._tiles: OrderedDict[tuple[str, int, int, int, int], bytes] = OrderedDict()
 
     @classmethod
     def read(cls, path: Path | str) -> PlanMap:
@@ -275,9 +277,36 @@ class PlanMap:
         bl, bb, br, bt = self._bounds_m
         return left < br and right > bl and bottom < bt and top > bb
 
+    def warm(self, *, screens_px: tuple[int, ...] = (768, 1536), size: int = 512) -> None:
+        """Make now what a map client's first screen asks for, so it is not made while the
+        client waits (#6: a 4 M-cell plan's set-up takes about a second, its contours
+        about three): the set-up, the segments, layers and contours, and the tiles of the
+        current POA map and of the hillshade (``size`` px, the web app's) at the zooms that
+        fit the plan on screens ``screens_px`` wide. Meant for a background thread when a
+        plan is linked or the server starts; each product is made once either way.
+        """
+        info = self.info()
+        self.segments_geojson()
+        self.layers_geojson()
+        self.contours_geojson()
+        zmin, zmax = self.zoom_range()
+        left, _, right, _ = self._bounds_m
+        width = max(right - left, 1.0)
+        zooms = set()
+        for px in screens_px:
+            # The map's zoom that fits the plan, less one for tiles of 2**k x 256 px.
+            fit = math.log2(_WORLD_M * px / (TILE_SIZE * width)) - math.log2(size / TILE_SIZE)
+            zooms.add(min(zmax, max(zmin, round(fit))))
+        for z in sorted(zooms):
+            for _z, x, y in tiles_over(info.bounds, z):
+                self.poa_tile("posterior", z, x, y, size)
+                if self.state.elevation is not None:
+                    self.hillshade_tile(z, x, y, size)
+
     # ------------------------------------------------------------------ tiles
-    def hillshade_tile(self, z: int, x: int, y: int) -> bytes:
-        """PNG of the shaded relief in tile z/x/y (transparent outside the DEM).
+    def hillshade_tile(self, z: int, x: int, y: int, size: int = TILE_SIZE) -> bytes:
+        """PNG of the shaded relief in tile z/x/y, ``size`` pixels square (256 or 512;
+        transparent outside the DEM).
 
         Raises
         ------
@@ -288,10 +317,11 @@ class PlanMap:
             raise InvalidParameterError(
                 "layer: this plan has no terrain.tif, so no hillshade; plan with a DEM"
             )
-        return self._tile("hillshade", z, x, y, self.hillshade_pyramid, shade_png)
+        return self._tile("hillshade", z, x, y, self.hillshade_pyramid, shade_png, size)
 
-    def poa_tile(self, model: PoaModel, z: int, x: int, y: int) -> bytes:
-        """PNG of the POA heat of ``model`` in tile z/x/y (see :mod:`wayhome.basemap.tiles`)."""
+    def poa_tile(self, model: PoaModel, z: int, x: int, y: int, size: int = TILE_SIZE) -> bytes:
+        """PNG of the POA heat of ``model`` in tile z/x/y, ``size`` pixels square (256 or
+        512; see :mod:`wayhome.basemap.tiles`)."""
         if model not in POA_MODELS:
             raise InvalidParameterError(f"model: must be one of {', '.join(POA_MODELS)}")
         peak = _peak((self.state.poa if model == "posterior" else self.state.prior).cells)
@@ -299,7 +329,7 @@ class PlanMap:
         def colour(values: np.ndarray[Any, Any]) -> bytes:
             return heat_png(values, peak)
 
-        return self._tile(f"poa-{model}", z, x, y, lambda: self.poa_pyramid(model), colour)
+        return self._tile(f"poa-{model}", z, x, y, lambda: self.poa_pyramid(model), colour, size)
 
     def hillshade_pyramid(self) -> MercatorPyramid:
         """The hillshade (Horn, light from the north-west at 45°) in web mercator; each
@@ -331,17 +361,21 @@ class PlanMap:
         y: int,
         pyramid: Callable[[], MercatorPyramid],
         png: Callable[[np.ndarray[Any, Any]], bytes],
+        size: int = TILE_SIZE,
     ) -> bytes:
-        key = (kind, z, x, y)
+        if size not in TILE_SIZES:
+            sizes = " or ".join(str(s) for s in TILE_SIZES)
+            raise InvalidParameterError(f"size: a tile is {sizes} pixels square, got {size}")
+        key = (kind, z, x, y, size)
         with self._guard:
             hit = self._tiles.get(key)
             if hit is not None:
                 self._tiles.move_to_end(key)
                 return hit
         if not self.covers(z, x, y):
-            return blank_png()
-        values = pyramid().tile(z, x, y)
-        encoded = blank_png() if not np.isfinite(values).any() else png(values)
+            return blank_png(size)
+        values = pyramid().tile(z, x, y, size)
+        encoded = blank_png(size) if not np.isfinite(values).any() else png(values)
         with self._guard:
             self._tiles[key] = encoded
             while len(self._tiles) > _TILE_LRU:

@@ -54,6 +54,7 @@ __all__ = [
     "HEAT_DECADES",
     "MERCATOR",
     "TILE_SIZE",
+    "TILE_SIZES",
     "MercatorPyramid",
     "blank_png",
     "encode_png",
@@ -68,8 +69,11 @@ __all__ = [
     "tiles_over",
 ]
 
-#: Tile side in pixels.
+#: Tile side in pixels (the default; web-mercator zoom levels are counted in 256 px tiles).
 TILE_SIZE = 256
+#: The tile sides a tile can be asked for in: a 512 px tile of z/x/y covers the same ground
+#: as the 256 px one, at twice the pixels (a quarter of the requests for a screen).
+TILE_SIZES: tuple[int, ...] = (256, 512)
 #: The tiles' CRS.
 MERCATOR = "EPSG:3857"
 #: Decades of probability below the peak that the heat ramp spans (below: transparent).
@@ -249,11 +253,13 @@ class MercatorPyramid:
         bl, bb, br, bt = self.bounds
         return left < br and right > bl and bottom < bt and top > bb
 
-    def tile(self, z: int, x: int, y: int) -> NDArray[np.float32]:
-        """The raster resampled into tile z/x/y (256 x 256, NaN where there is no data)."""
+    def tile(self, z: int, x: int, y: int, size: int = TILE_SIZE) -> NDArray[np.float32]:
+        """The raster resampled into tile z/x/y (``size`` x ``size`` pixels, one of
+        :data:`TILE_SIZES`; NaN where there is no data)."""
+        _check_size(size)
         left, bottom, right, top = tile_bounds(z, x, y)
-        pixel = (right - left) / TILE_SIZE
-        out = np.full((TILE_SIZE, TILE_SIZE), np.nan, dtype=np.float32)
+        pixel = (right - left) / size
+        out = np.full((size, size), np.nan, dtype=np.float32)
         if not self.covers(z, x, y):
             return out
         # The coarsest level still at least as fine as the tile's pixels.
@@ -261,11 +267,20 @@ class MercatorPyramid:
         while k + 1 < self.n_levels and self.pixel_size(k + 1) <= pixel * 1.0001:
             k += 1
         level, t = self.level(k)
-        return _resample(level, t, (left, bottom, right, top))
+        return _resample(level, t, (left, bottom, right, top), size)
+
+
+def _check_size(size: int) -> None:
+    if size not in TILE_SIZES:
+        sizes = " or ".join(str(s) for s in TILE_SIZES)
+        raise InvalidParameterError(f"size: a tile is {sizes} pixels square, got {size}")
 
 
 def _resample(
-    level: NDArray[np.float32], t: Affine, bounds: tuple[float, float, float, float]
+    level: NDArray[np.float32],
+    t: Affine,
+    bounds: tuple[float, float, float, float],
+    size: int = TILE_SIZE,
 ) -> NDArray[np.float32]:
     """Bilinear samples of ``level`` (transform ``t``) at the pixel centres of a tile.
 
@@ -276,10 +291,10 @@ def _resample(
     """
     left, bottom, right, top = bounds
     rows, cols = level.shape
-    centres = np.arange(TILE_SIZE, dtype=np.float64) + 0.5
-    u = (left + centres * (right - left) / TILE_SIZE - t.c) / t.a - 0.5
-    v = (top - centres * (top - bottom) / TILE_SIZE - t.f) / t.e - 0.5
-    out = np.full((TILE_SIZE, TILE_SIZE), np.nan, dtype=np.float32)
+    centres = np.arange(size, dtype=np.float64) + 0.5
+    u = (left + centres * (right - left) / size - t.c) / t.a - 0.5
+    v = (top - centres * (top - bottom) / size - t.f) / t.e - 0.5
+    out = np.full((size, size), np.nan, dtype=np.float32)
     inside_u = (u > -1.0) & (u < cols)
     inside_v = (v > -1.0) & (v < rows)
     if not (inside_u.any() and inside_v.any()):
@@ -423,6 +438,7 @@ def encode_png(rgba: NDArray[np.uint8]) -> bytes:
 
 
 @cache
-def blank_png() -> bytes:
-    """A fully transparent 256 x 256 PNG (for tiles with nothing to show)."""
-    return _palette_png(np.zeros((TILE_SIZE, TILE_SIZE), dtype=np.uint8), _heat_palette())
+def blank_png(size: int = TILE_SIZE) -> bytes:
+    """A fully transparent ``size`` x ``size`` PNG (for tiles with nothing to show)."""
+    _check_size(size)
+    return _palette_png(np.zeros((size, size), dtype=np.uint8), _heat_palette())

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from wayhome.store.audit import AuditReport
 
-__all__ = ["audit_app", "export", "verify"]
+__all__ = ["DatabaseOpt", "audit_app", "export", "verify"]
 
 audit_app = typer.Typer(
     help="Verify and export the tamper-evident (hash-chained) activity log.",

@@ -48,6 +48,8 @@ from wayhome.io.credentials import (
 )
 
 __all__ = [
+    "KeyOpt",
+    "VersionOpt",
     "credential_app",
     "issue",
     "keygen",

@@ -16,7 +16,7 @@ from wayhome.evaluation import EVAL_MODELS, CaseScore, Summary, score_case, summ
 from wayhome.io.atomic import write_text_atomic
 from wayhome.io.cases import read_cases
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluation_markdown"]
 
 
 @app.command()

@@ -16,7 +16,7 @@ from wayhome.io.plan_dir import read_plan_dir, write_plan_dir
 from wayhome.io.segments import read_segments
 from wayhome.search.segments import segments_from_plan, segments_from_polygons
 
-__all__ = ["segment"]
+__all__ = ["OutOpt", "PlanOpt", "segment"]
 
 PlanOpt = Annotated[Path, typer.Option("--plan", help="Plan directory to read.")]
 OutOpt = Annotated[Path | None, typer.Option(help="Directory to write (default: --plan).")]

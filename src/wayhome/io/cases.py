@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wayhome.errors import CaseDataError
 
-__all__ = ["CASE_COLUMNS", "USE_FOR_EVAL_VALUES", "Case", "read_cases"]
+__all__ = ["CASE_COLUMNS", "OPTIONAL_COLUMNS", "USE_FOR_EVAL_VALUES", "Case", "read_cases"]
 
 #: Columns every case file must have.
 CASE_COLUMNS: tuple[str, ...] = (

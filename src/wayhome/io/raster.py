@@ -28,6 +28,7 @@ from wayhome.io.atomic import atomic_path
 from wayhome.probability.poa import POA
 
 __all__ = [
+    "POA_UNITS",
     "RasterData",
     "read_dem",
     "read_poa_geotiff",

@@ -44,7 +44,7 @@ from wayhome.errors import DataFileError, InvalidLayerError, InvalidParameterErr
 from wayhome.geo.layers import Feature, LayerKind, Layers, layer_kind
 from wayhome.io.atomic import write_text_atomic
 
-__all__ = ["SUPPORTED_LAYER_FORMATS", "read_layers", "write_geojson"]
+__all__ = ["KIND_PROPERTIES", "SUPPORTED_LAYER_FORMATS", "read_layers", "write_geojson"]
 
 #: File name endings :func:`read_layers` understands.
 SUPPORTED_LAYER_FORMATS: tuple[str, ...] = (".geojson", ".json", ".gpx", ".kml")

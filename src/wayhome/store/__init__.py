@@ -47,7 +47,13 @@ from wayhome.store.incidents import (
     list_incidents,
     log_activity,
 )
-from wayhome.store.injuries import INJURY_SEVERITIES, list_injuries, report_injury
+from wayhome.store.injuries import (
+    INJURY_SEVERITIES,
+    ReportedInjury,
+    list_injuries,
+    record_injury,
+    report_injury,
+)
 from wayhome.store.jurisdictions import (
     AGENCY_KINDS,
     GRANT_STATUSES,
@@ -109,9 +115,11 @@ from wayhome.store.roster import (
 )
 from wayhome.store.signals import (
     RecordedAck,
+    SentSignal,
     acknowledge_signal,
     get_signal,
     list_signals,
+    record_signal,
     send_signal,
 )
 from wayhome.store.subjects import (
@@ -175,6 +183,8 @@ __all__ = [
     "RecordedAnswer",
     "RecordedClue",
     "RecordedPosition",
+    "ReportedInjury",
+    "SentSignal",
     "TokenPair",
     "TrespassAlert",
     "UnknownRecordError",
@@ -250,7 +260,9 @@ __all__ = [
     "member_track",
     "plan_dir_of",
     "record_clue",
+    "record_injury",
     "record_positions",
+    "record_signal",
     "refresh_login",
     "report_found",
     "report_injury",

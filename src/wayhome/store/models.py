@@ -270,6 +270,7 @@ class SignalMessage(Base):
     """A codebook signal sent to one member, one team or everyone in the incident."""
 
     __tablename__ = "signal"
+    __table_args__ = (UniqueConstraint("incident_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
@@ -279,6 +280,8 @@ class SignalMessage(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(200))
+    #: The sending device's id for this signal (replays from an offline queue are harmless).
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     deliveries: Mapped[list[SignalDelivery]] = relationship(
         lazy="selectin", order_by="SignalDelivery.member_id"
     )
@@ -328,6 +331,7 @@ class InjuryReport(Base):
     """An injury to a member: severity, treatment given, and when it happened."""
 
     __tablename__ = "injury_report"
+    __table_args__ = (UniqueConstraint("incident_id", "client_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
@@ -337,6 +341,8 @@ class InjuryReport(Base):
     treatment: Mapped[str] = mapped_column(Text)
     time: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(200))
+    #: The reporting device's id for this report (replays from an offline queue are harmless).
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
 
 
 class OperationalPeriod(Base):
@@ -462,6 +468,9 @@ class AccessToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: ``access`` (short-lived, sent with requests) or ``refresh`` (trades for a new pair).
     kind: Mapped[str] = mapped_column(String(10), default="access", server_default="access")
+    #: The login this token descends from (set at login, kept by every refresh): a reused
+    #: refresh token revokes that login's tokens, not the user's other devices.
+    login_chain: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
 
 
 class IncidentRole(Base):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wayhome.errors import ConflictError, InvalidParameterError
 from wayhome.store.incidents import get_incident, log_activity
+from wayhome.store.models import Incident
 
-__all__ = ["link_plan", "plan_dir_of"]
+__all__ = ["link_plan", "linked_plan_dirs", "plan_dir_of"]
 
 
 def link_plan(session: Session, *, incident_id: int, path: Path | str, actor: str) -> Path:
@@ -50,7 +52,7 @@ def link_plan(session: Session, *, incident_id: int, path: Path | str, actor: st
         incident_id=incident_id,
         actor=actor,
         kind="plan",
-        text=f"plan linked: {state.title} ({resolved.name})",
+        text=f"plan linked: {state.title()} ({resolved.name})",
     )
     session.commit()
     return resolved
@@ -78,3 +80,24 @@ def plan_dir_of(session: Session, incident_id: int) -> Path:
             f"incident {incident_id}'s plan directory {path} is gone: link the plan again"
         )
     return path
+
+
+def linked_plan_dirs(session: Session, *, limit: int = 4) -> list[Path]:
+    """The plan directories linked to open incidents, the newest incident's first.
+
+    At most ``limit``, each once; directories gone from disk are left out. What the server
+    draws the maps of when it starts (:func:`wayhome.api.routes.map.warm_linked_plans`).
+    """
+    rows = session.scalars(
+        select(Incident.plan_dir)
+        .where(Incident.plan_dir.is_not(None), Incident.status != "closed")
+        .order_by(Incident.id.desc())
+    )
+    found: list[Path] = []
+    for raw in rows:
+        path = Path(str(raw))
+        if path not in found and path.is_dir():
+            found.append(path)
+        if len(found) >= limit:
+            break
+    return found

@@ -3,25 +3,40 @@
 Each recipient gets one delivery row. Everyone means every member in the field (checked
 in or assigned); a member or a team is addressed whatever their status. Acknowledging
 twice changes nothing. Sending and each acknowledgement write one activity-log line.
+
+A device may give its own ``client_id`` for a signal (a phone's offline queue does), so a
+signal sent twice after a dead spot is stored once: the same id with the same content
+comes back as stored (:attr:`SentSignal.created` is ``False``, nothing is logged); the
+same id with other content is refused as a :class:`~wayhome.errors.ConflictError`.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wayhome.errors import InvalidParameterError
+from wayhome.errors import ConflictError, InvalidParameterError
 from wayhome.ops.signals import signal_from_code
 from wayhome.store.errors import UnknownRecordError
 from wayhome.store.incidents import get_incident, log_activity
 from wayhome.store.models import Member, SignalDelivery, SignalMessage, TeamMember
 from wayhome.store.roster import FIELD_STATUSES, get_member, get_team
 
-__all__ = ["RecordedAck", "acknowledge_signal", "get_signal", "list_signals", "send_signal"]
+__all__ = [
+    "RecordedAck",
+    "SentSignal",
+    "acknowledge_signal",
+    "get_signal",
+    "list_signals",
+    "record_signal",
+    "send_signal",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +45,14 @@ class RecordedAck:
 
     signal: SignalMessage
     recorded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SentSignal:
+    """A stored signal and whether this call stored it (``False``: a replay of its client id)."""
+
+    signal: SignalMessage
+    created: bool
 
 
 def _recipients(
@@ -60,38 +83,139 @@ def send_signal(
     member_id: int | None = None,
     team_id: int | None = None,
     actor: str = "system",
+    client_id: uuid.UUID | None = None,
 ) -> SignalMessage:
-    """Send ``code`` to one member, one team, or (neither given) everyone in the field."""
-    get_incident(session, incident_id)
-    signal = signal_from_code(code)
-    scope, recipients = _recipients(session, incident_id, member_id, team_id)
-    if not recipients:
-        raise InvalidParameterError(
-            f"team_id: nobody of {scope} to signal; check members in or name a member"
-        )
-    message = SignalMessage(
-        incident_id=incident_id,
-        code=code,
-        member_id=member_id,
-        team_id=team_id,
-        sent_at=now,
-        actor=actor,
-    )
-    session.add(message)
-    session.flush()
-    session.add_all(SignalDelivery(signal_id=message.id, member_id=m.id) for m in recipients)
-    ack = ", acknowledgement required" if signal.requires_ack else ""
-    log_activity(
+    """Send ``code`` to one member, one team, or (neither given) everyone in the field.
+
+    See :func:`record_signal`; this gives the signal alone.
+    """
+    return record_signal(
         session,
         incident_id=incident_id,
+        code=code,
+        now=now,
+        member_id=member_id,
+        team_id=team_id,
         actor=actor,
-        kind="signal",
-        text=f"signal {message.id} {code!r} ({signal.meaning}) sent to {scope}: "
-        f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''}{ack}",
+        client_id=client_id,
+    ).signal
+
+
+def _find_by_client_id(
+    session: Session, incident_id: int, client_id: uuid.UUID
+) -> SignalMessage | None:
+    query = select(SignalMessage).where(
+        SignalMessage.incident_id == incident_id, SignalMessage.client_id == client_id
     )
-    session.commit()
-    session.refresh(message, ["deliveries"])
-    return message
+    return session.scalars(query).one_or_none()
+
+
+def _check_replay(
+    stored: SignalMessage, client_id: uuid.UUID, sent: dict[str, object]
+) -> SentSignal:
+    differing = [f for f in sent if getattr(stored, f) != sent[f]]
+    if differing:
+        held = ", ".join(f"{f} {getattr(stored, f)!r}" for f in differing)
+        given = ", ".join(f"{f} {sent[f]!r}" for f in differing)
+        raise ConflictError(
+            f"client_id: signal {stored.id} was sent with client id {client_id} and {held}, "
+            f"not {given}; a replay repeats the signal exactly, a new signal needs a new id"
+        )
+    return SentSignal(stored, created=False)
+
+
+def record_signal(
+    session: Session,
+    *,
+    incident_id: int,
+    code: str,
+    now: datetime,
+    member_id: int | None = None,
+    team_id: int | None = None,
+    actor: str = "system",
+    client_id: uuid.UUID | None = None,
+) -> SentSignal:
+    """Send ``code`` to one member, one team, or (neither given) everyone in the field.
+
+    Parameters
+    ----------
+    session : Session
+        The unit of work (committed before return).
+    incident_id : int
+        The incident.
+    code : str
+        A codebook code (:func:`wayhome.ops.signals.signal_codebook`).
+    now : datetime
+        When it is sent.
+    member_id, team_id : int, optional
+        The addressee: one member or one team; everyone in the field when neither.
+    actor : str
+        Who sent it, for the activity log.
+    client_id : uuid.UUID, optional
+        The sending device's id for this signal: a replay of it is stored once.
+
+    Returns
+    -------
+    SentSignal
+        The signal with its deliveries; ``created`` is ``False`` for a replay of
+        ``client_id`` (nothing new is stored, logged or delivered).
+
+    Raises
+    ------
+    ConflictError
+        ``client_id`` was used for a signal with another code or addressee.
+    InvalidParameterError
+        An unknown code, both addressees, or nobody to signal.
+    UnknownRecordError
+        No such incident, member or team.
+    """
+    get_incident(session, incident_id)
+    signal = signal_from_code(code)
+    sent: dict[str, object] = {"code": code, "member_id": member_id, "team_id": team_id}
+    for attempt in range(2):
+        if client_id is not None:
+            stored = _find_by_client_id(session, incident_id, client_id)
+            if stored is not None:
+                return _check_replay(stored, client_id, sent)
+        scope, recipients = _recipients(session, incident_id, member_id, team_id)
+        if not recipients:
+            raise InvalidParameterError(
+                f"team_id: nobody of {scope} to signal; check members in or name a member"
+            )
+        try:
+            message = SignalMessage(
+                incident_id=incident_id,
+                code=code,
+                member_id=member_id,
+                team_id=team_id,
+                sent_at=now,
+                actor=actor,
+                client_id=client_id,
+            )
+            session.add(message)
+            session.flush()
+            session.add_all(
+                SignalDelivery(signal_id=message.id, member_id=m.id) for m in recipients
+            )
+            ack = ", acknowledgement required" if signal.requires_ack else ""
+            log_activity(
+                session,
+                incident_id=incident_id,
+                actor=actor,
+                kind="signal",
+                text=f"signal {message.id} {code!r} ({signal.meaning}) sent to {scope}: "
+                f"{len(recipients)} recipient{'s' if len(recipients) != 1 else ''}{ack}",
+            )
+            session.commit()
+        except IntegrityError:
+            # Another request stored this client id meanwhile: look again, it is a replay now.
+            session.rollback()
+            if attempt or client_id is None:
+                raise
+            continue
+        session.refresh(message, ["deliveries"])
+        return SentSignal(message, created=True)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def get_signal(session: Session, *, incident_id: int, signal_id: int) -> SignalMessage:

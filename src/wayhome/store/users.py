@@ -7,11 +7,13 @@ their reports can be limited to themself or their team.
 A login gives a pair of tokens (:class:`TokenPair`): a short-lived *access* token sent with
 every request, and a *refresh* token (a shift long) that :func:`refresh_login` trades for
 a new pair, once: the refresh token it took is revoked, and presenting a used one again
-(someone copied it) revokes every token the user holds.
+(someone copied it) revokes every token of that login (its chain of refreshes); the user's
+other logins and devices carry on.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -232,7 +234,8 @@ def authenticate(
         raise NotAuthenticatedError("login or password is wrong; check both and try again")
     if needs_rehash(stored, profile=hash_profile):
         user.password_hash = hash_secret(password, profile=hash_profile)
-    pair = _add_pair(session, user.id, now, access_lifetime, refresh_lifetime)
+    chain = secrets.token_hex(16)
+    pair = _add_pair(session, user.id, now, access_lifetime, refresh_lifetime, chain)
     session.commit()
     return user, pair
 
@@ -248,9 +251,10 @@ def refresh_login(
     """Trade ``refresh_token`` for a new :class:`TokenPair`; the one traded is revoked.
 
     A refresh token works once. Presenting one that was used already means two parties
-    hold it (a copied phone, a leaked log): every token of the user is revoked, and both
-    must log in again. :class:`NotAuthenticatedError` for that, and for an unknown,
-    expired or non-refresh token.
+    hold it (a copied phone, a leaked log): every token of that login (the chain of
+    refreshes since the password was given) is revoked, and both must log in again; the
+    user's other logins and devices carry on. :class:`NotAuthenticatedError` for that, and
+    for an unknown, expired or non-refresh token.
     """
     row = session.scalar(
         select(AccessToken).where(AccessToken.token_hash == token_digest(refresh_token))
@@ -259,17 +263,20 @@ def refresh_login(
         raise NotAuthenticatedError("refresh_token: unknown; log in again at /auth/token")
     if row.revoked_at is None and row.expires_at <= now:
         raise NotAuthenticatedError("refresh_token: expired; log in again at /auth/token")
-    user_id = row.user_id
+    user_id, chain = row.user_id, row.login_chain
     # Claim it in one statement: of two requests racing with the same token, one wins.
     claim = update(AccessToken).where(AccessToken.id == row.id, AccessToken.revoked_at.is_(None))
     claimed = cast(CursorResult[None], session.execute(claim.values(revoked_at=now))).rowcount
     if claimed != 1:
-        revoke_user_tokens(session, user_id=user_id, now=now)
+        if chain is None:  # a refresh token issued on its own: no login to narrow it to
+            revoke_user_tokens(session, user_id=user_id, now=now)
+        else:
+            _revoke_chain(session, chain=chain, now=now)
         raise NotAuthenticatedError(
             "refresh_token: already used, so it may have been copied; every token of this "
-            "user is revoked: log in again at /auth/token"
+            "login is revoked: log in again at /auth/token"
         )
-    pair = _add_pair(session, user_id, now, access_lifetime, refresh_lifetime)
+    pair = _add_pair(session, user_id, now, access_lifetime, refresh_lifetime, chain)
     session.commit()
     return get_user(session, user_id), pair
 
@@ -327,8 +334,25 @@ def revoke_user_tokens(session: Session, *, user_id: int, now: datetime) -> int:
     return revoked
 
 
+def _revoke_chain(session: Session, *, chain: str, now: datetime) -> None:
+    """Revoke every live token of one login chain (committed)."""
+    live = update(AccessToken).where(
+        AccessToken.login_chain == chain,
+        AccessToken.revoked_at.is_(None),
+        AccessToken.expires_at > now,
+    )
+    session.execute(live.values(revoked_at=now))
+    session.commit()
+
+
 def _add_token(
-    session: Session, *, user_id: int, now: datetime, lifetime: timedelta, kind: str
+    session: Session,
+    *,
+    user_id: int,
+    now: datetime,
+    lifetime: timedelta,
+    kind: str,
+    chain: str | None = None,
 ) -> str:
     """Add (not commit) a new token of ``kind``; the token (only its hash is stored)."""
     if kind not in ("access", "refresh"):
@@ -341,20 +365,28 @@ def _add_token(
             created_at=now,
             expires_at=now + lifetime,
             kind=kind,
+            login_chain=chain,
         )
     )
     return token
 
 
 def _add_pair(
-    session: Session, user_id: int, now: datetime, access: timedelta, refresh: timedelta
+    session: Session,
+    user_id: int,
+    now: datetime,
+    access: timedelta,
+    refresh: timedelta,
+    chain: str | None,
 ) -> TokenPair:
-    """Add (not commit) an access and a refresh token for ``user_id``."""
+    """Add (not commit) an access and a refresh token of login ``chain`` for ``user_id``."""
     return TokenPair(
-        access_token=_add_token(session, user_id=user_id, now=now, lifetime=access, kind="access"),
+        access_token=_add_token(
+            session, user_id=user_id, now=now, lifetime=access, kind="access", chain=chain
+        ),
         access_expires_at=now + access,
         refresh_token=_add_token(
-            session, user_id=user_id, now=now, lifetime=refresh, kind="refresh"
+            session, user_id=user_id, now=now, lifetime=refresh, kind="refresh", chain=chain
         ),
         refresh_expires_at=now + refresh,
     )

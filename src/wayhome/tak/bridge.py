@@ -50,7 +50,7 @@ from wayhome.tak.picture import picture_items
 
 __all__ = ["TAK_SCHEMES", "TakBridge", "TakServer"]
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 #: The transports the bridge speaks.
 TAK_SCHEMES = ("tcp", "udp", "tls")
@@ -196,9 +196,9 @@ class TakBridge:
                 await self._session()
                 backoff = 1.0
             except (OSError, ConnectionError, SyntaxError, ValueError) as exc:
-                log.warning("TAK %s: %s; retrying in %.0f s", self.server.url, exc, backoff)
+                _log.warning("TAK %s: %s; retrying in %.0f s", self.server.url, exc, backoff)
             except Exception:  # whatever else happens, the bridge tries again
-                log.exception(
+                _log.exception(
                     "TAK %s: unexpected error; retrying in %.0f s", self.server.url, backoff
                 )
             self.connected.clear()
@@ -222,7 +222,7 @@ class TakBridge:
             reader, writer = await pytak.protocol_factory(config)
         queue: asyncio.Queue[bytes] = asyncio.Queue()
         sender = pytak.TXWorker(queue, config, writer)
-        log.info("TAK %s: connected; bridging incident %s", self.server.url, self.incident_id)
+        _log.info("TAK %s: connected; bridging incident %s", self.server.url, self.incident_id)
         self.connected.set()
         assert self._stop is not None
         tasks = [
@@ -249,7 +249,7 @@ class TakBridge:
                 for data in await asyncio.to_thread(self.changes):
                     await queue.put(data)
             except Exception:  # a database hiccup must not end the bridge
-                log.exception("TAK: reading incident %s failed; trying again", self.incident_id)
+                _log.exception("TAK: reading incident %s failed; trying again", self.incident_id)
             await asyncio.sleep(self.interval)
 
     def changes(self) -> list[bytes]:
@@ -281,12 +281,12 @@ class TakBridge:
             event = parse_cot(data)
         except MalformedCotError as exc:
             self.dropped += 1
-            log.warning("TAK: dropped a malformed CoT message (%d bytes): %s", len(data), exc)
+            _log.warning("TAK: dropped a malformed CoT message (%d bytes): %s", len(data), exc)
             return None
         try:
             return await asyncio.to_thread(self._store, event)
         except Exception:  # never let one report end the bridge
-            log.exception("TAK: could not store %s %s", event.type, event.uid)
+            _log.exception("TAK: could not store %s %s", event.type, event.uid)
             return None
 
     def _store(self, event: Any) -> Ingested:
@@ -303,7 +303,7 @@ async def _messages(reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
         except asyncio.LimitOverrunError as exc:
             await reader.read(max(exc.consumed, 1))
             if not discarding:
-                log.warning(
+                _log.warning(
                     "TAK: dropped a CoT message longer than %d bytes (no </event> in reach)",
                     MAX_COT_BYTES,
                 )
@@ -347,4 +347,4 @@ async def _close(writer: Any) -> None:
         if hasattr(writer, "wait_closed"):
             await asyncio.wait_for(writer.wait_closed(), timeout=5)
     except Exception:  # already closed, or the peer went away first
-        log.debug("TAK: closing the connection", exc_info=True)
+        _log.debug("TAK: closing the connection", exc_info=True)

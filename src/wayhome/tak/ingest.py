@@ -44,7 +44,7 @@ from wayhome.tak.picture import OWN_UID_PREFIX
 
 __all__ = ["Ingested", "TakIngest", "clue_id", "position_id"]
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 #: Namespace of the ids derived from TAK uids (uuid5).
 _NAMESPACE = uuid.UUID("6f1f8f55-3a0b-4a43-9d2e-6a7b8f0c9e21")
@@ -135,7 +135,7 @@ class TakIngest:
         if member_id is None:
             if event.uid not in self._unknown:
                 self._unknown.add(event.uid)
-                log.warning(
+                _log.warning(
                     "TAK device %s (callsign %r) is not on the roster of incident %s: its "
                     "positions are ignored; map its uid to a member or check in a member "
                     "of that name",
@@ -196,7 +196,7 @@ class TakIngest:
     def _warn_once(self, key: str, message: str, *args: object) -> None:
         if key not in self._warned:
             self._warned.add(key)
-            log.warning(message, *args)
+            _log.warning(message, *args)
 
 
 def _key(name: str) -> str:

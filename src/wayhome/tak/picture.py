@@ -35,7 +35,7 @@ from wayhome.tak.cot import Marker, Pli, Shape
 
 __all__ = ["OWN_UID_PREFIX", "picture_items"]
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 #: Every uid wayhome publishes starts with this; events with it are never ingested.
 OWN_UID_PREFIX = "wayhome-"
@@ -98,14 +98,14 @@ def _assignments(session: Session, incident_id: int, prefix: str) -> Iterator[Sh
     try:
         plan_dir = plan_dir_of(session, incident_id)
     except ConflictError as exc:
-        log.info("TAK: assignments not drawn: %s", exc)
+        _log.info("TAK: assignments not drawn: %s", exc)
         return
     segments = _segment_rings(plan_dir / "segments.geojson")
     teams = {t.id: t.name for t in list_teams(session, incident_id)}
     for assignment in assignments:
         rings = segments.get(assignment.segment)
         if not rings:
-            log.info(
+            _log.info(
                 "TAK: assignment %s: segment %r is not in %s/segments.geojson",
                 assignment.id,
                 assignment.segment,
@@ -130,12 +130,12 @@ def _segment_rings(path: Path) -> dict[str, list[tuple[tuple[float, float], ...]
     """Segment id -> outer rings as ``(lat, lon)``; an unreadable file gives none (logged)."""
     try:
         if path.stat().st_size > _MAX_SEGMENTS_BYTES:
-            log.warning("TAK: %s is too large to draw", path)
+            _log.warning("TAK: %s is too large to draw", path)
             return {}
         data: Any = json.loads(path.read_bytes())
         features = data["features"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("TAK: segments not drawn: %s: %s", path, exc)
+        _log.warning("TAK: segments not drawn: %s: %s", path, exc)
         return {}
     out: dict[str, list[tuple[tuple[float, float], ...]]] = {}
     for feature in features if isinstance(features, list) else []:

@@ -15,14 +15,18 @@ import type {
   Incident,
   Me,
   Member,
+  OverdueTeam,
+  Period,
   Place,
   Position,
   RollCall,
   Signal,
+  Subject,
   Team,
 } from "../shared/types";
 import bundledCodebook from "../../../src/wayhome/ops/data/signals.json";
 import { CommandMap } from "./map";
+import { Alerts, type HazardAlert } from "./alerts";
 import { Panels } from "./panels";
 
 export interface IncidentState {
@@ -39,6 +43,8 @@ export interface IncidentState {
   codebook: CodebookEntry[];
   hazards: Hazard[];
   clues: Clue[];
+  subjects: Subject[];
+  periods: Period[];
   activity: Activity[];
   /** Server clock minus this device's clock (ms), estimated from /positions/latest. */
   clockOffset: number;
@@ -64,6 +70,7 @@ let live: LiveSocket | null = null;
 let map: CommandMap | null = null;
 let panels: Panels | null = null;
 let state: IncidentState | null = null;
+let alerts: Alerts | null = null;
 
 function showLogin(message?: string): void {
   live?.close();
@@ -159,6 +166,8 @@ async function openIncident(incidentId: number, me: Me): Promise<void> {
     codebook: [],
     hazards: [],
     clues: [],
+    subjects: [],
+    periods: [],
     activity: [],
     clockOffset: 0,
   };
@@ -166,16 +175,28 @@ async function openIncident(incidentId: number, me: Me): Promise<void> {
   const s = state;
   map?.destroy();
   map = new CommandMap(byId("map"), s);
-  panels = new Panels(byId("sidebar"), s, map);
+  alerts = new Alerts(
+    byId("overdue-banner"),
+    byId("toasts"),
+    () => Date.now() + s.clockOffset,
+    (lon, lat) => map?.flyTo(lon, lat),
+  );
+  alerts.setOverdue([]);
+  byId("toasts").replaceChildren();
+  panels = new Panels(byId("sidebar"), s, map, alerts);
   panels.build();
   map.onLoaded = () => panels?.refreshMapDependent();
-  // A click on the map puts that point into the clue form.
-  map.map.on("click", (e) => panels?.fillClueAt(e.lngLat.lng, e.lngLat.lat));
+  // A click on the map: the subject's last-seen point when picking it; else the clicked
+  // segment goes to the new-assignment form, and the point to the clue form.
+  map.map.on("click", (e) => panels?.mapClick(e.lngLat.lng, e.lngLat.lat, map?.segmentAt(e.point) ?? null));
   void map.load();
   await reloadAll();
+  const opened = map;
   live = new LiveSocket(incidentId, {
     onEvent: onLive,
-    onConnected: () => void reloadAll(),
+    // What changed between the first load and the socket's connecting is caught up once the
+    // map has drawn its first meaningful paint (#6); later reconnects reload at once.
+    onConnected: () => void afterFirstPaint(opened).then(() => reloadAll()),
     onState: (st) => {
       const el = byId("live-state");
       el.textContent = st === "live" ? "live" : st === "connecting" ? "connecting…" : "reconnecting…";
@@ -194,7 +215,7 @@ async function reloadAll(): Promise<void> {
       if (e instanceof ApiError && e.status === 401) throw e;
       return fallback;
     });
-  const [incident, members, teams, assignments, places, latest, rollCalls, signals, hazards, clues] =
+  const [incident, members, teams, assignments, places, latest, rollCalls, signals, hazards, clues, subjects, periods, overdue] =
     await Promise.all([
       get<Incident | null>("", null),
       get<Member[]>("/members", []),
@@ -206,6 +227,9 @@ async function reloadAll(): Promise<void> {
       get<Signal[]>("/signals", []),
       get<Hazard[]>("/hazards", []),
       get<Clue[]>("/clues", []),
+      get<Subject[]>("/subjects", []),
+      get<Period[]>("/periods", []),
+      get<OverdueTeam[]>("/overdue", []),
     ]);
   if (state !== s) return; // another incident was opened meanwhile
   s.incident = incident;
@@ -217,6 +241,9 @@ async function reloadAll(): Promise<void> {
   s.signals = signals;
   s.hazards = hazards;
   s.clues = clues;
+  s.subjects = subjects;
+  s.periods = periods;
+  alerts?.setOverdue(overdue);
   s.positions = new Map(latest.map((p) => [p.member_id, p]));
   const withAge = latest.find((p) => (p.seconds_since_contact ?? 0) > 0);
   if (withAge) {
@@ -232,9 +259,19 @@ async function reloadAll(): Promise<void> {
   map?.setAssignments(assignments);
   for (const p of latest) map?.updateMember(p, false);
   panels?.renderAll();
-  void map?.loadTracks([...s.positions.values()]);
+  // The tracks (one request per member) wait for the map's first meaningful paint (#6).
+  const m = map;
+  void afterFirstPaint(m).then(() => {
+    if (state === s) void m?.loadTracks([...s.positions.values()]);
+  });
   void loadActivity();
   loadCodebook();
+}
+
+/** Resolves once the map has drawn the POA heat and the segments (at most `ms` later). */
+function afterFirstPaint(m: CommandMap | null, ms = 4000): Promise<void> {
+  if (!m) return Promise.resolve();
+  return Promise.race([m.painted, new Promise<void>((r) => window.setTimeout(r, ms))]);
 }
 
 async function loadActivity(): Promise<void> {
@@ -307,16 +344,25 @@ function onLive(e: LiveEvent): void {
       else s.clues.push(c);
       map?.setClues(s.clues);
       panels?.renderClues();
+      if (c.evidence_id !== null && c.evidence_id !== undefined) void map?.refreshPlan();
       break;
     }
     case "hazard": {
-      panels?.alert(hazardText(e));
+      if (e.alert) alerts?.hazard(e.alert as HazardAlert);
+      break;
+    }
+    case "grant": {
+      // A grant expired or was revoked: members inside are trespassing now.
+      for (const a of (e.alerts as HazardAlert[] | undefined) ?? []) alerts?.hazard(a);
       break;
     }
     case "overdue": {
-      const team = e.team as { name: string; reason: string };
-      const raised = e.event === "raised";
-      panels?.alert(`${raised ? "Overdue" : "No longer overdue"}: team ${team.name} (${team.reason})`);
+      alerts?.overdueChanged(String(e.event), e.team as OverdueTeam);
+      panels?.renderRosterAges();
+      break;
+    }
+    case "subject": {
+      panels?.subjects?.upsert(e.subject as Subject);
       break;
     }
     default:
@@ -327,12 +373,6 @@ function onLive(e: LiveEvent): void {
   activityTimer = window.setTimeout(() => void loadActivity(), 300);
   window.clearTimeout(rosterTimer);
   rosterTimer = window.setTimeout(() => void reloadRoster(), 800);
-}
-
-function hazardText(e: LiveEvent): string {
-  const a = e.alert as { member_name?: string; zone_name?: string; kind?: string } | undefined;
-  if (!a) return "Hazard alert";
-  return `Hazard: ${a.member_name ?? "a member"} entered ${a.zone_name ?? "a hazard zone"} (${a.kind ?? ""})`;
 }
 
 async function reloadRoster(): Promise<void> {
@@ -347,6 +387,7 @@ async function reloadRoster(): Promise<void> {
     s.members = new Map(members.map((m) => [m.id, m]));
     s.teams = teams;
     panels?.renderRoster();
+    panels?.renderTeams();
   } catch {
     /* keep */
   }

@@ -5,15 +5,29 @@ import type { GeoJSONSource, Map as MlMap } from "maplibre-gl";
 import { ApiError, api } from "../shared/api";
 import { formatCoord, utmGrid, type CoordFormat } from "../shared/coords";
 import { ago, h } from "../shared/dom";
-import { EMPTY, PAIR_COLOURS, buildStyle, tileUrl, transformRequest } from "../shared/mapstyle";
+import { EMPTY, PAIR_COLOURS, buildStyle, tileUrl, transformRequest, withHidden } from "../shared/mapstyle";
 import { isSunlight } from "../shared/theme";
-import type { Assignment, Clue, Hazard, MapInfo, Place, Position } from "../shared/types";
+import type { Assignment, Clue, Hazard, MapInfo, Place, Position, Subject } from "../shared/types";
 import type { IncidentState } from "./main";
 
 const TRACK_POINTS = 40;
 const TRACK_MINUTES = 30;
 
 type SegmentColouring = "poa" | "pod";
+
+/** Seconds since last contact: fresh below 10 min, stale to 30 min, overdue beyond (or flagged). */
+export const STALE_S = 10 * 60;
+export const OVERDUE_S = 30 * 60;
+export type ContactState = "fresh" | "stale" | "overdue";
+export function contactState(secs: number, flagged: boolean): ContactState {
+  if (flagged || secs >= OVERDUE_S) return "overdue";
+  return secs >= STALE_S ? "stale" : "fresh";
+}
+
+const RAMPS: Record<SegmentColouring, string[]> = {
+  poa: ["#fff7bc", "#fec44f", "#d95f0e", "#7f0000"],
+  pod: ["#f7fbff", "#9ecae1", "#4292c6", "#08306b"],
+};
 
 export class CommandMap {
   readonly map: MlMap;
@@ -26,13 +40,20 @@ export class CommandMap {
   onLoaded: (() => void) | null = null;
   private markers = new Map<number, maplibregl.Marker>();
   private placeMarkers: maplibregl.Marker[] = [];
+  private subjectMarkers: maplibregl.Marker[] = [];
   private labelMarkers: maplibregl.Marker[] = [];
   private tracks = new Map<number, [number, number][]>();
   private styleReady: Promise<void>;
   private segmentsLoaded = false;
   private poaLoaded = false;
+  private markPainted: () => void = () => undefined;
+  /** Resolves once the POA heat and the segments have been drawn (or there is no plan map):
+   * what is not needed for the first meaningful paint waits for it (#6). */
+  readonly painted: Promise<void> = new Promise((resolve) => (this.markPainted = resolve));
   private data: { contours: unknown; layers: unknown } = { contours: EMPTY, layers: EMPTY };
   private assignments: Assignment[] = [];
+  private tracksQueued = false;
+  private pairsQueued = false;
 
   constructor(
     container: HTMLElement,
@@ -49,6 +70,8 @@ export class CommandMap {
       dragRotate: false,
       // Nothing beyond the server: no remote glyphs, no RTL plugin, no telemetry.
       localIdeographFontFamily: "sans-serif",
+      // First paint (#6): no fade frames (each frame is dear in software WebGL).
+      fadeDuration: 0,
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
@@ -103,6 +126,11 @@ export class CommandMap {
   async load(): Promise<void> {
     const id = this.state.incidentId;
     const legend = document.getElementById("map-legend");
+    // First paint (#6): the GeoJSON is asked for at once, with the map description (its URLs
+    // do not depend on it; without a plan each is a 404, taken as empty).
+    const get = (path: string): Promise<GeoJSON.FeatureCollection> =>
+      api<GeoJSON.FeatureCollection>(`/incidents/${id}/map/${path}`).catch(() => EMPTY);
+    const vectors = Promise.all([get("segments.geojson"), get("layers.geojson"), get("contours.geojson")]);
     try {
       this.info = await api<MapInfo>(`/incidents/${id}/map`);
     } catch (e) {
@@ -114,9 +142,10 @@ export class CommandMap {
       window.__wayhome.error = why;
       if (legend) legend.textContent = why;
     }
-    await this.styleReady;
     if (this.info) {
-      this.map.setStyle(this.style(), { diff: false });
+      // Not after the first (empty) style's "load": the plan's style replaces it at once,
+      // the relief hidden until the POA heat and the segments have been drawn (#6).
+      this.map.setStyle(withHidden(this.style(), ["hillshade"]), { diff: false });
       await new Promise<void>((r) => (this.map.isStyleLoaded() ? r() : this.map.once("styledata", () => r())));
       const [w, s, e, n] = this.info.bounds;
       this.map.fitBounds(
@@ -132,27 +161,58 @@ export class CommandMap {
       ]);
       if (legend) legend.replaceChildren(...this.legend());
     } else {
+      await this.styleReady;
       this.fitToPositions();
     }
-    const get = (path: string): Promise<GeoJSON.FeatureCollection> =>
-      api<GeoJSON.FeatureCollection>(`/incidents/${id}/map/${path}`).catch(() => EMPTY);
-    const [contours, layers, segments] = this.info
-      ? await Promise.all([
-          get("contours.geojson"),
-          this.info.has_layers === false ? Promise.resolve(EMPTY) : get("layers.geojson"),
-          this.info.has_segments === false ? Promise.resolve(EMPTY) : get("segments.geojson"),
-        ])
-      : [EMPTY, EMPTY, EMPTY];
-    this.data = { contours, layers };
-    this.segments = segments;
-    this.segmentsLoaded = !!this.info;
+    const [segments, layers, contours] = await vectors;
+    const info = this.info;
+    // The contours (the most to tile and draw) go on the map once the POA heat and the
+    // segments have been drawn.
+    this.data = { contours: EMPTY, layers: info?.has_layers === false ? EMPTY : layers };
+    this.segments = info && info.has_segments !== false ? segments : EMPTY;
+    this.segmentsLoaded = !!info;
     this.refill();
     this.onLoaded?.();
     this.checkReady();
+    if (!info) this.markPainted();
+    else {
+      void this.painted.then(() => {
+        this.setLayerVisible("hillshade", true);
+        this.data.contours = contours;
+        this.setSource("contours", contours);
+      });
+    }
+  }
+
+  /** The plan changed (a clue was applied): new tiles (new ?v=) and segments. */
+  async refreshPlan(): Promise<void> {
+    const id = this.state.incidentId;
+    let info: MapInfo;
+    try {
+      info = await api<MapInfo>(`/incidents/${id}/map`);
+    } catch {
+      return;
+    }
+    if (this.info && info.version === this.info.version) return;
+    this.info = info;
+    for (const kind of ["hillshade", "poa"] as const) {
+      const src = this.map.getSource(kind) as maplibregl.RasterTileSource | undefined;
+      src?.setTiles([tileUrl(id, kind, info, this.model)]);
+    }
+    this.segments = await api<GeoJSON.FeatureCollection>(`/incidents/${id}/map/segments.geojson`).catch(() => this.segments);
+    this.setSource("segments", this.segments);
+    this.applySegmentPaint();
+    this.setAssignments(this.assignments);
+    this.renderSegmentLabels();
   }
 
   private checkReady(): void {
     if (this.info && this.segmentsLoaded && (this.poaLoaded || !this.map.getLayer("poa"))) {
+      if (!window.__wayhome.ready) {
+        // The frame after this one draws them: then the rest may load.
+        this.map.once("render", () => this.markPainted());
+        this.map.triggerRepaint();
+      }
       window.__wayhome.ready = true;
     }
   }
@@ -183,6 +243,7 @@ export class CommandMap {
     this.setClues(this.state.clues);
     this.setAssignments(this.assignments);
     this.renderTracks();
+    this.renderPairs();
     this.updateGrid();
     this.renderSegmentLabels();
   }
@@ -196,10 +257,7 @@ export class CommandMap {
       if (Number.isFinite(v)) max = Math.max(max, v);
     }
     max = this.colouring === "pod" ? 1 : max || 1;
-    const ramp =
-      this.colouring === "poa"
-        ? ["#fff7bc", "#fec44f", "#d95f0e", "#7f0000"]
-        : ["#f7fbff", "#9ecae1", "#4292c6", "#08306b"];
+    const ramp = RAMPS[this.colouring];
     this.map.setPaintProperty("segments-fill", "fill-color", [
       "interpolate",
       ["linear"],
@@ -259,6 +317,78 @@ export class CommandMap {
       else placed.push(r);
     }
   };
+
+  /** The legend of the segments' colouring: ramp and what its ends mean. */
+  segmentLegend(): { colouring: SegmentColouring; title: string; colours: string[]; low: string; high: string } {
+    if (this.colouring === "pod") {
+      return { colouring: "pod", title: "Segments: cumulative POD (coverage)", colours: RAMPS.pod, low: "0 %", high: "100 %" };
+    }
+    let max = 0;
+    for (const f of this.segments.features) max = Math.max(max, Number((f.properties ?? {}).poa ?? 0) || 0);
+    return {
+      colouring: "poa",
+      title: "Segments: POA (probability of area)",
+      colours: RAMPS.poa,
+      low: "0 %",
+      high: `${(max * 100).toFixed(1)} %`,
+    };
+  }
+
+  /** The id of the segment under a pixel of the map, if any. */
+  segmentAt(point: { x: number; y: number }): string | null {
+    if (!this.map.getLayer("segments-fill")) return null;
+    if (this.map.getLayoutProperty("segments-fill", "visibility") === "none") return null;
+    const hit = this.map.queryRenderedFeatures([point.x, point.y], { layers: ["segments-fill"] })[0];
+    const id = hit?.properties?.id ?? hit?.id;
+    return id === undefined || id === null ? null : String(id);
+  }
+
+  /** Each subject's last-seen point (and where found), as a marker. */
+  setSubjects(subjects: Subject[]): void {
+    for (const m of this.subjectMarkers) m.remove();
+    this.subjectMarkers = subjects.map((s) => {
+      const el = h(
+        "div",
+        { class: `place subject-marker subject-${s.status}`, role: "img", "aria-label": `Subject ${s.name} (${s.status.replace("_", " ")}): last seen here`, title: s.name, "data-subject-id": s.id },
+        h("span", { class: "place-icon" }, "LKP"),
+        h("span", { class: "place-name" }, s.name),
+      );
+      return new maplibregl.Marker({ element: el, anchor: "left" }).setLngLat([s.last_seen_lon, s.last_seen_lat]).addTo(this.map);
+    });
+  }
+
+  /** Lines joining the two members of each pair (drawn under the markers, in the pair's colour). */
+  private renderPairs(): void {
+    if (!this.map.getStyle()) return;
+    const features: GeoJSON.Feature[] = [];
+    for (const t of this.state.teams) {
+      const pairs = new Map<number, number[]>();
+      for (const m of t.members) pairs.set(m.pair, [...(pairs.get(m.pair) ?? []), m.member_id]);
+      for (const ids of pairs.values()) {
+        const pts = ids.map((id) => this.state.positions.get(id)).filter((p): p is Position => !!p);
+        if (pts.length < 2) continue;
+        features.push({
+          type: "Feature",
+          properties: { color: this.pairOf(ids[0])?.colour ?? "#333333" },
+          geometry: { type: "LineString", coordinates: pts.map((p) => [p.lon, p.lat]) },
+        });
+      }
+    }
+    const data: GeoJSON.FeatureCollection = { type: "FeatureCollection", features };
+    const src = this.map.getSource("pairs") as GeoJSONSource | undefined;
+    if (src) {
+      src.setData(data);
+      return;
+    }
+    if (!this.map.isStyleLoaded()) return;
+    this.map.addSource("pairs", { type: "geojson", data });
+    this.map.addLayer({
+      id: "pairs",
+      type: "line",
+      source: "pairs",
+      paint: { "line-color": ["get", "color"], "line-width": 3, "line-dasharray": [1, 1.5], "line-opacity": 0.9 },
+    });
+  }
 
   setPoaVisible(on: boolean): void {
     if (this.map.getLayer("poa")) this.map.setLayoutProperty("poa", "visibility", on ? "visible" : "none");
@@ -409,7 +539,15 @@ export class CommandMap {
       el.dataset.pair = pair.key;
     }
     el.dataset.time = p.time;
+    el.classList.toggle("protected", !!member?.needs_protection);
     marker.setLngLat([p.lon, p.lat]);
+    if (!this.pairsQueued) {
+      this.pairsQueued = true;
+      requestAnimationFrame(() => {
+        this.pairsQueued = false;
+        this.renderPairs();
+      });
+    }
     window.__wayhome.markers[String(p.member_id)] = [p.lon, p.lat];
     this.refreshAge(p.member_id);
     if (appendTrack) {
@@ -417,7 +555,14 @@ export class CommandMap {
       t.push([p.lon, p.lat]);
       if (t.length > TRACK_POINTS) t.splice(0, t.length - TRACK_POINTS);
       this.tracks.set(p.member_id, t);
-      this.renderTracks();
+      // Positions come in bursts: redraw the tracks once per frame at most.
+      if (!this.tracksQueued) {
+        this.tracksQueued = true;
+        requestAnimationFrame(() => {
+          this.tracksQueued = false;
+          this.renderTracks();
+        });
+      }
     }
   }
 
@@ -432,8 +577,10 @@ export class CommandMap {
     const el = marker.getElement();
     const age = el.querySelector(".member-age");
     if (age) age.textContent = ago(secs);
-    el.classList.toggle("stale", secs > 15 * 60);
-    const label = `${member?.name ?? `member ${memberId}`}${pair ? `, team ${pair.team}` : ""}: last contact ${ago(secs)} ago`;
+    const contact = contactState(secs, false);
+    el.classList.toggle("stale", contact !== "fresh");
+    el.dataset.contact = contact;
+    const label = `${member?.name ?? `member ${memberId}`}${member?.needs_protection ? " (needs protection)" : ""}${pair ? `, team ${pair.team}` : ""}: last contact ${ago(secs)} ago`;
     el.setAttribute("aria-label", label);
     el.title = label;
   }

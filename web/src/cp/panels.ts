@@ -5,8 +5,10 @@ import { buildClueForm, validateClue, type ClueForm } from "../shared/clueform";
 import type { CoordFormat } from "../shared/coords";
 import { ago, announce, clockTime, fill, h, uuid } from "../shared/dom";
 import type { Assignment, Clue, RollCall, Signal } from "../shared/types";
+import type { Alerts } from "./alerts";
 import type { IncidentState } from "./main";
-import type { CommandMap } from "./map";
+import { contactState, type CommandMap } from "./map";
+import { AssignmentForm, SubjectsPanel, mayPlan } from "./planning";
 
 function section(id: string, title: string, testid: string, ...body: Node[]): HTMLElement {
   return h(
@@ -26,11 +28,14 @@ export class Panels {
   private els: Record<string, HTMLElement> = {};
   private clue: ClueForm | null = null;
   private ticker: number | undefined;
+  subjects: SubjectsPanel | null = null;
+  private assignForm: AssignmentForm | null = null;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly state: IncidentState,
     private readonly map: CommandMap,
+    private readonly alerts: Alerts,
   ) {}
 
   private get readOnly(): boolean {
@@ -43,20 +48,31 @@ export class Panels {
     this.els.alerts = alerts;
     this.els.assignments = h("div", { class: "scroll" });
     this.els.roster = h("div", { class: "scroll" });
+    this.els.teams = h("div", { class: "scroll" });
     this.els.rollcall = h("div", { class: "scroll" });
     this.els.signals = h("div", { class: "scroll" });
     this.els.clues = h("ul", { class: "clue-list" });
-    this.els.activity = h("ol", { class: "activity", "aria-label": "Activity log, newest first" });
+    this.els.activity = h("ol", { class: "activity", "aria-label": "Activity log, newest first", tabindex: 0 });
     this.clue = buildClueForm("cp");
     this.clue.form.addEventListener("submit", (e) => {
       e.preventDefault();
       void this.submitClue();
     });
+    this.subjects = new SubjectsPanel(this.state, this.map);
+    this.assignForm = new AssignmentForm(this.state, this.map, (a) => {
+      const i = this.state.assignments.findIndex((x) => x.id === a.id);
+      if (i >= 0) this.state.assignments[i] = a;
+      else this.state.assignments.push(a);
+      this.map.setAssignments(this.state.assignments);
+      this.renderAssignments();
+    });
     fill(
       this.root,
       alerts,
+      section("p-subjects", "Subjects", "subjects-panel", this.subjects.root),
       this.layersPanel(),
-      section("p-assign", "Assignments", "assignments-panel", this.els.assignments),
+      section("p-assign", "Assignments", "assignments-panel", this.assignForm.root, this.els.assignments),
+      section("p-teams", "Teams: last contact", "teams-panel", this.contactLegend(), this.els.teams),
       section("p-roster", "Roster", "roster-panel", this.intakeForm(), this.els.roster),
       section("p-rollcall", "Roll call", "roll-call-board", this.rollCallControls(), this.els.rollcall),
       section("p-signals", "Signals", "signals-panel", this.signalControls(), this.els.signals),
@@ -85,7 +101,11 @@ export class Panels {
       h("option", { value: "poa" }, "POA (probability of area)"),
       h("option", { value: "pod" }, "Cumulative POD (coverage)"),
     );
-    colour.addEventListener("change", () => this.map.setColouring(colour.value as "poa" | "pod"));
+    colour.addEventListener("change", () => {
+      this.map.setColouring(colour.value as "poa" | "pod");
+      this.renderSegmentLegend();
+    });
+    this.els.segLegend = h("div", { class: "seg-legend", "data-testid": "segment-legend", "aria-live": "polite" });
     const fmt = document.getElementById("coord-format") as HTMLSelectElement | null;
     if (fmt) {
       fmt.value = localStorage.getItem("wayhome.coords") ?? "latlon";
@@ -103,6 +123,7 @@ export class Panels {
       h("div", { class: "field inline" }, h("label", { for: "poa-model" }, "POA model"), model),
       check("layer-segments", "layer-segments", "Segments", true, (v) => this.map.setSegmentsVisible(v)),
       h("div", { class: "field inline" }, h("label", { for: "segment-colour" }, "Colour segments by"), colour),
+      this.els.segLegend,
       check("layer-grid", "layer-grid", "UTM / MGRS 1 km grid", true, (v) => this.map.setGrid(v)),
       check("layer-contours", "layer-contours", "Contours", true, (v) => this.map.setLayerVisible("contours", v)),
       check("layer-tracks", "layer-tracks", "Tracks", true, (v) => this.map.setLayerVisible("tracks", v)),
@@ -111,16 +132,104 @@ export class Panels {
 
   refreshMapDependent(): void {
     this.renderAssignments();
+    this.assignForm?.render();
+    this.renderSegmentLegend();
+  }
+
+  /** The colour ramp of the segments' current colouring, with its end values. */
+  renderSegmentLegend(): void {
+    const el = this.els.segLegend;
+    if (!el) return;
+    const l = this.map.segmentLegend();
+    el.dataset.colouring = l.colouring;
+    fill(
+      el,
+      h("span", { class: "seg-legend-title" }, l.title),
+      h(
+        "span",
+        { class: "seg-legend-ramp", role: "img", "aria-label": `${l.title}: light is ${l.low}, dark is ${l.high}` },
+        ...l.colours.map((c) => h("span", { class: "seg-legend-step", style: `background:${c}` })),
+      ),
+      h("span", { class: "seg-legend-ends" }, h("span", {}, l.low), h("span", {}, l.high)),
+    );
+  }
+
+  /** A click on the map (see main.ts). */
+  mapClick(lon: number, lat: number, segment: string | null): void {
+    if (this.subjects?.takeMapClick(lon, lat)) return;
+    this.fillClueAt(lon, lat);
+    if (segment !== null && mayPlan(this.state) && !this.readOnly) this.assignForm?.chooseSegment(segment);
+  }
+
+  private contactLegend(): HTMLElement {
+    return h(
+      "p",
+      { class: "hint contact-legend" },
+      "Time since the team's last contact: ",
+      h("span", { class: "contact contact-fresh" }, "fresh (under 10 min)"),
+      " ",
+      h("span", { class: "contact contact-stale" }, "stale (10–30 min)"),
+      " ",
+      h("span", { class: "contact contact-overdue" }, "overdue (30 min or flagged)"),
+    );
+  }
+
+  renderTeams(): void {
+    const s = this.state;
+    if (!s.teams.length) {
+      fill(this.els.teams, h("p", { class: "empty" }, "No teams yet."));
+      return;
+    }
+    const body = h("tbody");
+    for (const t of s.teams) {
+      const pairs = [...new Set(t.members.map((m) => m.pair))].sort((a, b) => a - b);
+      const pairCells = pairs.map((pair) => {
+        const ms = t.members.filter((m) => m.pair === pair);
+        const colour = ms.length ? this.map.pairOf(ms[0].member_id)?.colour : undefined;
+        return h(
+          "span",
+          { class: "pair-chip", style: colour ? `--pair:${colour}` : "", "data-testid": `pair-${t.id}-${pair}` },
+          ...ms.flatMap((m, i) => {
+            const mem = s.members.get(m.member_id);
+            return [
+              i ? " + " : "",
+              mem?.name ?? `#${m.member_id}`,
+              mem?.needs_protection ? h("span", { class: "protected-mark", title: "Needs protection: never leads, never alone" }, " (protected)") : "",
+            ];
+          }),
+        );
+      });
+      body.append(
+        h(
+          "tr",
+          { "data-testid": `team-row-${t.id}`, "data-team-id": t.id },
+          h("td", {}, h("strong", {}, t.name), t.capability === "reduced" ? h("span", { class: "badge warn" }, " reduced") : ""),
+          h("td", {}, ...pairCells),
+          h("td", { class: "contact", "data-team-age": t.id }, "—"),
+        ),
+      );
+    }
+    fill(
+      this.els.teams,
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Team"), h("th", { scope: "col" }, "Pairs"), h("th", { scope: "col" }, "Last contact"))), body),
+    );
+    this.renderRosterAges();
   }
 
   renderAll(): void {
+    this.subjects?.render();
+    this.assignForm?.render();
+    this.renderSegmentLegend();
+    this.renderTeams();
     this.renderAssignments();
     this.renderRoster();
     this.renderRollCall();
     this.renderSignals();
     this.renderClues();
     this.renderActivity();
-    for (const b of this.root.querySelectorAll<HTMLButtonElement>("[data-write]")) b.disabled = this.readOnly;
+    for (const b of this.root.querySelectorAll<HTMLButtonElement>("[data-write]")) {
+      b.disabled = this.readOnly || (b.hasAttribute("data-plan") && !mayPlan(this.state));
+    }
   }
 
   alert(text: string): void {
@@ -160,7 +269,7 @@ export class Panels {
               type: "button",
               class: "small",
               "data-testid": `assignment-complete-${a.id}`,
-              "aria-label": `Mark assignment ${a.id} (${teamName(a.team_id)}, segment ${a.segment}) completed`,
+              "aria-label": `Mark completed: assignment ${a.id} (${teamName(a.team_id)}, segment ${a.segment})`,
               onclick: (() => void this.complete(a)) as EventListener,
             },
             "Mark completed",
@@ -238,13 +347,15 @@ export class Panels {
       body.append(
         h(
           "tr",
-          { "data-testid": `roster-member-${m.id}`, "data-status": m.status },
+          { "data-testid": `roster-member-${m.id}`, "data-status": m.status, "data-pair": pair?.key ?? "" },
           h(
             "td",
             {},
             h("span", { class: "pair-dot", style: pair ? `--pair:${pair.colour}` : "", "aria-hidden": "true" }),
             h("button", { type: "button", class: "link", onclick: (() => this.locate(m.id)) as EventListener, "aria-label": `Show ${m.name} on the map` }, m.name),
-            m.needs_protection ? " (protected)" : "",
+            m.needs_protection
+              ? h("span", { class: "badge protected", "data-testid": `protected-${m.id}`, title: "Needs protection: never leads, never alone" }, "protected")
+              : "",
           ),
           h("td", {}, t ? `${t.team}${t.leader ? " ★" : ""}${t.march ? ` · ${t.march}` : ""}` : "—"),
           h("td", {}, h("span", { class: `badge member-${m.status}` }, m.status.replace("_", " "))),
@@ -309,6 +420,7 @@ export class Panels {
         });
         this.state.members.set(checked.id, checked);
         this.renderRoster();
+        this.renderTeams();
         status.textContent = `${checked.name} checked in.`;
         name.value = "";
         contact.value = "";
@@ -331,7 +443,25 @@ export class Panels {
     const now = Date.now() + this.state.clockOffset;
     for (const cell of this.els.roster?.querySelectorAll<HTMLElement>("[data-member-age]") ?? []) {
       const p = this.state.positions.get(Number(cell.dataset.memberAge));
-      cell.textContent = p ? `${ago((now - Date.parse(p.time)) / 1000)} ago` : "—";
+      const secs = p ? (now - Date.parse(p.time)) / 1000 : null;
+      cell.textContent = secs !== null ? `${ago(secs)} ago` : "—";
+      cell.dataset.contact = secs !== null ? contactState(secs, false) : "none";
+    }
+    for (const cell of this.els.teams?.querySelectorAll<HTMLElement>("[data-team-age]") ?? []) {
+      const id = Number(cell.dataset.teamAge);
+      const team = this.state.teams.find((t) => t.id === id);
+      let newest: number | null = null;
+      for (const m of team?.members ?? []) {
+        const p = this.state.positions.get(m.member_id);
+        if (p) newest = Math.max(newest ?? -Infinity, Date.parse(p.time));
+      }
+      const flagged = this.alerts.isOverdue(id);
+      const secs = newest !== null ? (now - newest) / 1000 : null;
+      const st = secs !== null ? contactState(secs, flagged) : flagged ? "overdue" : "none";
+      cell.dataset.contact = st;
+      const row = cell.closest("tr");
+      if (row) row.dataset.contact = st;
+      cell.textContent = `${secs !== null ? `${ago(secs)} ago` : "no contact yet"}${st === "none" ? "" : ` · ${st}`}`;
     }
     this.map.refreshAges();
   }
@@ -544,10 +674,38 @@ export class Panels {
           "li",
           { "data-testid": `clue-${c.id}` },
           h("button", { type: "button", class: "link", onclick: (() => this.map.flyTo(c.lon, c.lat)) as EventListener }, `${c.kind.replace("_", " ")}`),
-          ` ${clockTime(c.time)} ${c.note}`,
+          ` ${clockTime(c.time)} ${c.note} `,
+          c.evidence_id !== null && c.evidence_id !== undefined
+            ? h("span", { class: "badge ok", "data-testid": `clue-applied-${c.id}` }, "in the plan")
+            : this.readOnly || !mayPlan(this.state)
+              ? null
+              : h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "small",
+                    "data-testid": `clue-apply-${c.id}`,
+                    "aria-label": `Apply to plan: fold the ${c.kind.replace("_", " ")} clue into the probability map`,
+                    onclick: (() => void this.applyClue(c)) as EventListener,
+                  },
+                  "Apply to plan",
+                ),
         ),
       ),
     );
+  }
+
+  private async applyClue(c: Clue): Promise<void> {
+    try {
+      const applied = await api<Clue>(`/incidents/${this.state.incidentId}/clues/${c.id}/apply`, { method: "POST" });
+      const i = this.state.clues.findIndex((x) => x.id === c.id);
+      if (i >= 0) this.state.clues[i] = applied;
+      this.renderClues();
+      announce("Clue applied: the probability map is updated");
+      await this.map.refreshPlan();
+    } catch (e) {
+      this.alert(`Clue not applied: ${errorText(e)}`);
+    }
   }
 
   /** Put a clicked map point into the clue form (planners click where the clue is). */

@@ -21,7 +21,9 @@ import type {
   RollCall,
   Signal,
   Team,
+  TeamMember,
 } from "../shared/types";
+import { credentialPanel } from "./credscreen";
 import { Outbox } from "./queue";
 import bundledCodebook from "../../../src/wayhome/ops/data/signals.json";
 
@@ -285,6 +287,7 @@ function render(): void {
     signalPanel(),
     cluePanel(),
     injuryPanel(),
+    credentialPanel(),
     h("section", { class: "panel", "aria-labelledby": "queue-title" }, h("h2", { id: "queue-title" }, "Unsent"), h("p", { id: "queue-detail" })),
   );
   renderAssignment();
@@ -324,7 +327,7 @@ function renderAssignment(): void {
 
 function buildSmallMap(el: HTMLElement, c: FieldContext): void {
   const seg = c.segment as GeoJSON.Feature;
-  const style = buildStyle({ incidentId: c.incidentId, info: c.mapInfo, sunlight: isSunlight(), model: "posterior", compact: true });
+  const style = buildStyle({ incidentId: c.incidentId, info: c.mapInfo, sunlight: isSunlight(), model: "posterior" });
   smallMap = new maplibregl.Map({ container: el, style, attributionControl: false, transformRequest, interactive: true, center: c.mapInfo?.center ?? [0, 0], zoom: 12 });
   const m = smallMap;
   m.on("load", () => {
@@ -382,13 +385,31 @@ function renderBuddy(): void {
   );
 }
 
+/** The team mates this user answers roll calls for: all of their team, when they lead it. */
+function answersFor(): TeamMember[] {
+  const c = ctx;
+  if (!c || c.role !== "team_leader" || !c.team) return [];
+  return c.team.members.filter((m) => m.member_id !== c.memberId);
+}
+
+function rollCallPath(rc: RollCall): string {
+  return `/incidents/${ctx?.incidentId}/roll-calls/${rc.id}/answers`;
+}
+
+/** Asked in ``rc``, not answered yet, and no answer for them waiting in the outbox. */
+function awaitsAnswer(rc: RollCall, memberId: number): boolean {
+  const path = rollCallPath(rc);
+  const queued = outbox.pending.some((i) => i.kind === "roll_call_answer" && i.path === path && i.body.member_id === memberId);
+  return !queued && rc.answers.some((a) => a.member_id === memberId && a.status !== "answered");
+}
+
 function renderRollCall(): void {
   const c = ctx;
   if (!c || !els.rollcall) return;
-  const queuedAnswers = new Set(outbox.pending.filter((i) => i.kind === "roll_call_answer").map((i) => i.path));
+  const team = answersFor();
   const open = [...rollCalls]
     .sort((a, b) => b.id - a.id)
-    .find((rc) => rc.answers.some((a) => a.member_id === c.memberId && a.status !== "answered") && !queuedAnswers.has(`/incidents/${c.incidentId}/roll-calls/${rc.id}/answers`));
+    .find((rc) => awaitsAnswer(rc, c.memberId) || team.some((m) => awaitsAnswer(rc, m.member_id)));
   if (!open) {
     els.rollcall.hidden = true;
     els.rollcall.replaceChildren();
@@ -396,12 +417,38 @@ function renderRollCall(): void {
   }
   const mine = open.answers.find((a) => a.member_id === c.memberId);
   const button = h("button", { type: "button", class: "primary", "data-testid": "roll-call-ack", "data-roll-call-id": open.id }, "I am here: answer the roll call");
-  button.addEventListener("click", () => void answerRollCall(open));
+  button.addEventListener("click", () => void answerRollCall(open, c.memberId));
+  const asked = team.filter((m) => open.answers.some((a) => a.member_id === m.member_id));
+  const rows = asked.map((m) => {
+    const answer = open.answers.find((a) => a.member_id === m.member_id);
+    const waiting = awaitsAnswer(open, m.member_id);
+    const state = waiting ? (answer?.status === "escalated" ? "missing" : "pending") : "answered";
+    const label = state === "answered" ? "answered" : state === "missing" ? "overdue" : "not answered";
+    const row = h(
+      "li",
+      { class: "rc-member", "data-testid": `roll-call-member-${m.member_id}`, "data-state": state },
+      h("span", {}, h("strong", {}, memberName(m.member_id)), " ", h("span", { class: `badge rc-${state}` }, label)),
+    );
+    if (waiting) {
+      const b = h("button", { type: "button", "data-testid": `roll-call-answer-for-${m.member_id}` }, `${memberName(m.member_id)} is with me: answer`);
+      b.addEventListener("click", () => void answerRollCall(open, m.member_id));
+      row.append(" ", b);
+    }
+    return row;
+  });
   fill(
     els.rollcall,
-    h("h2", {}, "Roll call: are you OK?"),
+    h("h2", {}, awaitsAnswer(open, c.memberId) ? "Roll call: are you OK?" : "Roll call: your team"),
     h("p", {}, `Started ${clockTime(open.started_at)}; answer by ${clockTime(open.due_at)}.`, mine?.status === "escalated" ? h("strong", {}, " Overdue: command is looking for you.") : ""),
-    button,
+    awaitsAnswer(open, c.memberId) ? button : null,
+    rows.length
+      ? h(
+          "div",
+          { "data-testid": "roll-call-team" },
+          h("h3", {}, `Team ${c.team?.name ?? ""}: answer for those you can see or hear`),
+          h("ul", { class: "rc-team" }, ...rows),
+        )
+      : null,
   );
   const wasHidden = els.rollcall.hidden;
   els.rollcall.hidden = false;
@@ -411,19 +458,24 @@ function renderRollCall(): void {
   }
 }
 
-async function answerRollCall(rc: RollCall): Promise<void> {
+async function answerRollCall(rc: RollCall, memberId: number): Promise<void> {
   const c = ctx;
   if (!c) return;
-  await outbox.add("roll_call_answer", c.incidentId, `/incidents/${c.incidentId}/roll-calls/${rc.id}/answers`, {
-    member_id: c.memberId,
-  });
-  const mine = rc.answers.find((a) => a.member_id === c.memberId);
-  if (mine) {
-    mine.status = "answered";
-    mine.answered_at = new Date().toISOString();
+  const me = c.team?.members.find((m) => m.member_id === c.memberId);
+  const them = c.team?.members.find((m) => m.member_id === memberId);
+  const body: Record<string, unknown> = { member_id: memberId };
+  // The leader of their pair is recorded as the one who answered; for the rest of the team the
+  // server takes the team leader's word (the log names the signed-in leader).
+  if (memberId !== c.memberId && me?.leader && them && them.pair === me.pair) body.by_member_id = c.memberId;
+  await outbox.add("roll_call_answer", c.incidentId, rollCallPath(rc), body);
+  const answer = rc.answers.find((a) => a.member_id === memberId);
+  if (answer) {
+    answer.status = "answered";
+    answer.answered_at = new Date().toISOString();
   }
   renderRollCall();
-  announce(navigator.onLine ? "Roll call answered" : "Roll call answer saved; it is sent when you are back online");
+  const who = memberId === c.memberId ? "Roll call answered" : `Roll call answered for ${memberName(memberId)}`;
+  announce(navigator.onLine ? who : `${who}; it is sent when you are back online`);
 }
 
 function renderInbox(): void {
@@ -525,6 +577,7 @@ function signalPanel(): HTMLElement {
       code: select.value,
       team_id: c.team?.id ?? null,
       member_id: null,
+      client_id: uuid(), // a replay after a dead spot is stored once
     });
     status.textContent = navigator.onLine ? `Signal "${select.value}" sent.` : `Signal "${select.value}" saved; it is sent when you are back online.`;
   });
@@ -608,6 +661,7 @@ function injuryPanel(): HTMLElement {
       severity: severity.value,
       treatment: treatment.value.trim(),
       time: new Date().toISOString(),
+      client_id: uuid(), // a replay after a dead spot is stored once
     });
     treatment.value = "";
     status.textContent = navigator.onLine ? "Injury reported: command is told." : "Injury saved; it is sent when you are back online. Use the radio too.";

@@ -1,13 +1,11 @@
 // The field view's outbox: every write is stored on the device (IndexedDB) first, then sent,
 // and kept until the server has it. Ids are made on the device, so a replay is harmless:
-// positions and clues are idempotent by id, roll-call answers by (roll call, member).
-// Signals and injuries have no client id on the server: before re-sending one whose first
-// attempt may have reached the server, the server's list is checked for it.
+// positions and clues are idempotent by id, signals and injuries by their client_id, and
+// roll-call answers and signal acknowledgements by (record, member).
 
 import { createStore, del, entries, set } from "idb-keyval";
 import { ApiError, NetworkError, api } from "../shared/api";
 import { uuid } from "../shared/dom";
-import type { Signal } from "../shared/types";
 
 export type OutboxKind = "position" | "clue" | "roll_call_answer" | "signal" | "signal_ack" | "injury";
 
@@ -18,8 +16,6 @@ export interface OutboxItem {
   path: string;
   body: Record<string, unknown>;
   created: string;
-  /** Sent at least once without an answer: it may already be on the server. */
-  uncertain?: boolean;
   tries?: number;
 }
 
@@ -164,10 +160,6 @@ export class Outbox {
   }
 
   private async sendOne(item: OutboxItem): Promise<void> {
-    if (item.uncertain && (await this.alreadyThere(item))) {
-      await this.remove(item);
-      return;
-    }
     item.tries = (item.tries ?? 0) + 1;
     try {
       const answer = await api(item.path, { body: item.body });
@@ -176,11 +168,8 @@ export class Outbox {
       this.onDelivered?.(item, answer);
     } catch (e) {
       if (e instanceof NetworkError) {
-        // Offline (the browser says so): it never left. Else it may have reached the server.
-        if (navigator.onLine && !item.uncertain) {
-          item.uncertain = true;
-          await this.save(item);
-        }
+        // It may have reached the server: sending it again later is harmless (idempotent).
+        await this.save(item);
         throw e;
       }
       if (e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429) {
@@ -191,29 +180,5 @@ export class Outbox {
       }
       throw e;
     }
-  }
-
-  /** For writes the server cannot deduplicate: is this one already stored? */
-  private async alreadyThere(item: OutboxItem): Promise<boolean> {
-    const since = Date.parse(item.created) - 120_000;
-    if (item.kind === "signal") {
-      const rows = await api<Signal[]>(`/incidents/${item.incidentId}/signals`);
-      const b = item.body;
-      return rows.some(
-        (s) =>
-          s.code === b.code &&
-          (s.team_id ?? null) === (b.team_id ?? null) &&
-          (s.member_id ?? null) === (b.member_id ?? null) &&
-          Date.parse(s.sent_at) >= since,
-      );
-    }
-    if (item.kind === "injury") {
-      const rows = await api<{ member_id: number; severity: string; treatment: string }[]>(
-        `/incidents/${item.incidentId}/injuries`,
-      );
-      const b = item.body;
-      return rows.some((r) => r.member_id === b.member_id && r.severity === b.severity && r.treatment === b.treatment);
-    }
-    return false; // idempotent on the server: just send again
   }
 }

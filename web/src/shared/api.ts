@@ -64,7 +64,7 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, detail, body);
 }
 
-/** Sign in: the form shape of the contract, falling back to the JSON {login, password} body. */
+/** Sign in: JSON {login, password} (the server's shape), falling back to the OAuth2 form. */
 export async function signIn(username: string, password: string): Promise<Session> {
   const form = (): Promise<Response> =>
     fetch("/auth/token", {
@@ -79,7 +79,7 @@ export async function signIn(username: string, password: string): Promise<Sessio
       body: JSON.stringify({ login: username, password }),
     });
   // The server takes one of the two shapes; remember which, so the next sign-in asks once.
-  const jsonFirst = localStorage.getItem(LOGIN_SHAPE_KEY) === "json";
+  const jsonFirst = localStorage.getItem(LOGIN_SHAPE_KEY) !== "form"; // the server's today
   let res: Response;
   try {
     res = await (jsonFirst ? json() : form());
@@ -187,11 +187,6 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   if (!res.ok) throw await problemOf(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
-}
-
-/** Same-origin absolute URL (MapLibre's workers need absolute URLs). */
-export function absolute(path: string): string {
-  return new URL(path, location.origin).toString();
 }
 
 /** True for a URL on this page's origin: only those get the bearer token. */

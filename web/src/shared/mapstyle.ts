@@ -8,9 +8,14 @@ import type { MapInfo } from "./types";
 
 export const EMPTY: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
 
+/** Raster tiles are asked for 512 px square (`?size=512`, the ground of a 256 px XYZ tile):
+ * a quarter of the requests, decodes and textures of 256 px tiles for a screen (#6). */
+export const TILE_PX = 512;
+
 export function tileUrl(incidentId: number, kind: "hillshade" | "poa", info: MapInfo, model?: string): string {
   const v = encodeURIComponent(String(info.version ?? "0"));
-  const q = kind === "poa" ? `?model=${encodeURIComponent(model ?? "posterior")}&v=${v}` : `?v=${v}`;
+  const q =
+    (kind === "poa" ? `?model=${encodeURIComponent(model ?? "posterior")}&v=${v}` : `?v=${v}`) + `&size=${TILE_PX}`;
   // Not through URL(): it would escape the {z}/{x}/{y} placeholders.
   return `${location.origin}/incidents/${incidentId}/map/tiles/${kind}/{z}/{x}/{y}.png${q}`;
 }
@@ -27,8 +32,6 @@ export interface StyleOptions {
   info: MapInfo | null;
   sunlight: boolean;
   model: string;
-  /** The compact field map: fewer layers. */
-  compact?: boolean;
 }
 
 export function palette(sunlight: boolean) {
@@ -57,7 +60,29 @@ export function palette(sunlight: boolean) {
 
 export function buildStyle(o: StyleOptions): StyleSpecification {
   const c = palette(o.sunlight);
-  const sources: StyleSpecification["sources"] = {
+  // Source order is request order: MapLibre updates its sources in this order and runs at
+  // most `maxParallelImageRequests` image requests at once, so the POA heat comes first, then
+  // the relief, then the GeoJSON (filled by the app). Layer order (drawing) is separate.
+  const sources: StyleSpecification["sources"] = {};
+  if (o.info) {
+    sources.poa = {
+      type: "raster",
+      tiles: [tileUrl(o.incidentId, "poa", o.info, o.model)],
+      tileSize: TILE_PX,
+      bounds: o.info.bounds,
+      maxzoom: 17,
+    };
+    if (o.info.has_terrain !== false) {
+      sources.hillshade = {
+        type: "raster",
+        tiles: [tileUrl(o.incidentId, "hillshade", o.info)],
+        tileSize: TILE_PX,
+        bounds: o.info.bounds,
+        maxzoom: 17,
+      };
+    }
+  }
+  Object.assign(sources, {
     contours: { type: "geojson", data: EMPTY },
     layers: { type: "geojson", data: EMPTY },
     segments: { type: "geojson", data: EMPTY, promoteId: "id" },
@@ -66,34 +91,17 @@ export function buildStyle(o: StyleOptions): StyleSpecification {
     tracks: { type: "geojson", data: EMPTY },
     clues: { type: "geojson", data: EMPTY },
     me: { type: "geojson", data: EMPTY },
-  };
+  } satisfies StyleSpecification["sources"]);
   const layers: StyleSpecification["layers"] = [
     { id: "background", type: "background", paint: { "background-color": c.background } },
   ];
-  if (o.info) {
-    const b = o.info.bounds;
-    if (o.info.has_terrain !== false) {
-      sources.hillshade = {
-        type: "raster",
-        tiles: [tileUrl(o.incidentId, "hillshade", o.info)],
-        tileSize: 256,
-        bounds: b,
-        maxzoom: 17,
-      };
-      layers.push({
-        id: "hillshade",
-        type: "raster",
-        source: "hillshade",
-        paint: { "raster-opacity": o.sunlight ? 0.75 : 0.9, "raster-fade-duration": 0 },
-      });
-    }
-    sources.poa = {
+  if (sources.hillshade) {
+    layers.push({
+      id: "hillshade",
       type: "raster",
-      tiles: [tileUrl(o.incidentId, "poa", o.info, o.model)],
-      tileSize: 256,
-      bounds: b,
-      maxzoom: 17,
-    };
+      source: "hillshade",
+      paint: { "raster-opacity": o.sunlight ? 0.75 : 0.9, "raster-fade-duration": 0 },
+    });
   }
   layers.push(
     {
@@ -240,3 +248,15 @@ export const PAIR_COLOURS = [
   "#2d6a4f",
   "#6a4c93",
 ];
+
+/** `style` with the layers `ids` hidden (`visibility: none`: MapLibre asks for no tiles of a
+ * source whose layers are all hidden). The command post shows the relief once the POA heat
+ * and the segments have been drawn (#6, first paint). */
+export function withHidden(style: StyleSpecification, ids: readonly string[]): StyleSpecification {
+  return {
+    ...style,
+    layers: style.layers.map((l) =>
+      ids.includes(l.id) ? ({ ...l, layout: { ...(l.layout ?? {}), visibility: "none" } } as typeof l) : l,
+    ),
+  };
+}

@@ -54,6 +54,7 @@ export interface Assignment {
   rendezvous_id: number | null;
   turnaround_at: string | null;
   reported_pod: number | null;
+  grant_override?: string;
 }
 
 export interface Place {
@@ -159,3 +160,36 @@ export const CLUE_KINDS = [
   "scent_track",
   "sound",
 ] as const;
+
+export interface Subject {
+  id: number;
+  name: string;
+  category: string;
+  age: number | null;
+  description: string;
+  last_seen_lat: number;
+  last_seen_lon: number;
+  last_seen_at: string;
+  guardian_name: string;
+  guardian_relation: string;
+  status: "missing" | "found" | "handed_over" | "transferred";
+  found_at: string | null;
+  handed_over_at: string | null;
+  handed_to: string;
+  condition: string;
+}
+
+export interface Period {
+  id: number;
+  number: number;
+  starts_at: string;
+  ends_at: string;
+  objectives: string;
+}
+
+export interface OverdueTeam {
+  id: number;
+  name: string;
+  reason: string;
+  since: string;
+}

@@ -8,6 +8,7 @@ from wayhome.api.routes import (
     assignments,
     clues,
     credentials,
+    exchange,
     forms,
     hazards,
     health,
@@ -38,6 +39,7 @@ ROUTERS = (
     teams.router,
     places.router,
     periods.router,
+    exchange.router,  # before assignments: /assignments/{id}.gpx must match first
     assignments.router,
     positions.router,
     hazards.router,

@@ -104,13 +104,24 @@ def _verification_public(v: Verification) -> VerificationPublic:
 def _trust_public(trust: TrustList) -> TrustListPublic:
     return TrustListPublic(
         version=trust.version,
-        issuers=[TrustedIssuerPublic(agency=i.agency, key_id=i.key_id) for i in trust.issuers],
+        issuers=[
+            TrustedIssuerPublic(
+                agency=i.agency,
+                key_id=i.key_id,
+                public_key=base64.urlsafe_b64encode(i.public_key).rstrip(b"=").decode("ascii"),
+            )
+            for i in trust.issuers
+        ],
     )
 
 
 def _revocation_public(rl: RevocationList) -> RevocationListPublic:
     return RevocationListPublic(
-        key_id=rl.key_id, version=rl.version, issued=rl.issued, revoked=len(rl.revoked)
+        key_id=rl.key_id,
+        version=rl.version,
+        issued=rl.issued,
+        revoked=len(rl.revoked),
+        revoked_ids=sorted(rl.revoked),
     )
 
 

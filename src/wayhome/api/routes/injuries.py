@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from wayhome.api.auth import ReaderDep, ReporterDep
 from wayhome.api.deps import NowDep, SessionDep
 from wayhome.api.schemas import InjuryCreate, InjuryPublic
-from wayhome.store import list_injuries, report_injury
+from wayhome.store import list_injuries, record_injury
 
 __all__ = ["create", "list_all", "router"]
 
@@ -16,20 +16,33 @@ router = APIRouter(prefix="/incidents/{incident_id}/injuries", tags=["injuries"]
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    incident_id: int, body: InjuryCreate, session: SessionDep, now: NowDep, actor: ReporterDep
+    incident_id: int,
+    body: InjuryCreate,
+    session: SessionDep,
+    now: NowDep,
+    response: Response,
+    actor: ReporterDep,
 ) -> InjuryPublic:
-    """Report an injury (severity, treatment, time): out of service, team reduced, logged."""
+    """Report an injury (severity, treatment, time): out of service, team reduced, logged.
+
+    With a ``client_id``, a replay of the same report answers 200 with the stored one
+    (nothing logged or changed again); the same id with another report is refused (409).
+    """
     actor.require_reports_for(body.member_id)
-    report = report_injury(
+    reported = record_injury(
         session,
         incident_id=incident_id,
         member_id=body.member_id,
         severity=body.severity,
         treatment=body.treatment,
-        time=body.time or now,
+        time=body.time,
+        now=now,
         actor=actor.label,
+        client_id=body.client_id,
     )
-    return InjuryPublic.model_validate(report)
+    if not reported.created:
+        response.status_code = status.HTTP_200_OK
+    return InjuryPublic.model_validate(reported.report)
 
 
 @router.get("")

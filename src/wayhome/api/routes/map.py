@@ -11,10 +11,13 @@ without it, it revalidates (``If-None-Match`` gives 304).
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from starlette.requests import HTTPConnection
 
 from wayhome.api.auth import PlannerDep, ReaderDep
@@ -23,9 +26,10 @@ from wayhome.api.schemas import MapPublic, PlanLinkCreate, PlanPublic
 from wayhome.basemap import MapCache, PlanMap
 from wayhome.errors import InvalidParameterError
 from wayhome.store.errors import UnknownRecordError
-from wayhome.store.plans import link_plan, plan_dir_of
+from wayhome.store.plans import link_plan, linked_plan_dirs, plan_dir_of
 
 __all__ = [
+    "MapsDep",
     "contours",
     "get_map_cache",
     "hillshade_tile",
@@ -37,6 +41,8 @@ __all__ = [
     "regions",
     "router",
     "segments",
+    "warm_in_background",
+    "warm_linked_plans",
 ]
 
 router = APIRouter(prefix="/incidents/{incident_id}", tags=["map"])
@@ -46,7 +52,7 @@ _FOR_GOOD = "private, max-age=31536000, immutable"
 #: ... and of one without it: kept, but revalidated before each use.
 _REVALIDATE = "private, max-age=0, must-revalidate"
 _PNG: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"image/png": {}}, "description": "A 256 x 256 PNG tile."}
+    200: {"content": {"image/png": {}}, "description": "A 256 x 256 (or 512 x 512) PNG tile."}
 }
 _GEOJSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {}}, "description": "A FeatureCollection."}
@@ -55,14 +61,49 @@ _GEOJSON: dict[int | str, dict[str, Any]] = {
 
 async def get_map_cache(connection: HTTPConnection) -> MapCache:
     """The app's map cache, made on first use."""
-    state = connection.app.state
+    return _map_cache_of(connection.app)
+
+
+def _map_cache_of(app: FastAPI) -> MapCache:
+    state = app.state
     cache: MapCache | None = getattr(state, "map_cache", None)
     if cache is None:
         cache = state.map_cache = MapCache()
     return cache
 
 
+_log = logging.getLogger(__name__)
+
+
+def warm_in_background(maps: MapCache, paths: Sequence[Path]) -> threading.Thread:
+    """Read each plan and draw its first screen (:meth:`PlanMap.warm`) in a daemon thread,
+    so the first page load does not wait for it (#6); a plan that fails is left to its
+    first request (which says why)."""
+
+    def run() -> None:
+        for path in paths:
+            try:
+                maps.get(path).warm()
+            except Exception:  # rewritten or gone meanwhile: made on demand
+                _log.warning("map of plan %s not drawn ahead", path, exc_info=True)
+
+    thread = threading.Thread(target=run, name="wayhome-map-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_linked_plans(app: FastAPI) -> threading.Thread | None:
+    """At start-up: draw ahead the maps of the plans linked to open incidents (the newest
+    four); None when there are none. Needs ``app.state.sessions``."""
+    with app.state.sessions() as session:
+        paths = linked_plan_dirs(session)
+    return warm_in_background(_map_cache_of(app), paths) if paths else None
+
+
 MapsDep = Annotated[MapCache, Depends(get_map_cache)]
+#: A tile's side in pixels: 256 (XYZ's), or 512 for the same ground (fewer requests);
+#: anything else is refused (422) by :class:`~wayhome.basemap.PlanMap`.
+TileSize = int
 
 
 def _plan_map(session: SessionDep, incident_id: int, maps: MapCache) -> PlanMap:
@@ -124,7 +165,9 @@ def link(
     """Link the plan directory the incident is searched by (it must be under ``plans_root``)."""
     path = _under_root(body.path, settings.plans_root)
     linked = link_plan(session, incident_id=incident_id, path=path, actor=actor.label)
-    return _plan_public(maps.get(linked))
+    linked_map = maps.get(linked)
+    warm_in_background(maps, [linked])  # the rest of its first screen, drawn ahead
+    return _plan_public(linked_map)
 
 
 @router.get("/plan")
@@ -134,9 +177,7 @@ def plan(incident_id: int, session: SessionDep, actor: ReaderDep, maps: MapsDep)
 
 
 @router.get("/map")
-def map_info(
-    incident_id: int, request: Request, session: SessionDep, actor: ReaderDep, maps: MapsDep
-) -> MapPublic:
+def map_info(incident_id: int, session: SessionDep, actor: ReaderDep, maps: MapsDep) -> MapPublic:
     """How to set up the map: bounds, centre, zoom range, what there is, the plan version."""
     i = _plan_map(session, incident_id, maps).info()
     return MapPublic(
@@ -173,16 +214,18 @@ def hillshade_tile(
     actor: ReaderDep,
     maps: MapsDep,
     v: str | None = None,
+    size: TileSize = 256,
 ) -> Response:
-    """Shaded relief of the plan's terrain (transparent outside the DEM; 404 without one)."""
+    """Shaded relief of the plan's terrain (transparent outside the DEM; 404 without one);
+    ``size=512``: the same ground in a 512 px tile (MapLibre ``tileSize: 512``)."""
     m = _tile_map(session, incident_id, maps, z, x, y)
     if m.state.elevation is None:
         raise UnknownRecordError(
             f"tile: incident {incident_id}'s plan has no terrain.tif, so no hillshade; "
             "plan with a DEM (GET .../map says has_terrain)"
         )
-    key = f"hillshade-{z}-{x}-{y}"
-    body = None if _fresh(request, m, key) else m.hillshade_tile(z, x, y)
+    key = f"hillshade-{z}-{x}-{y}" + ("" if size == 256 else f"@{size}")
+    body = None if _fresh(request, m, key) else m.hillshade_tile(z, x, y, size)
     return _cached(m, key, v, "image/png", body)
 
 
@@ -198,12 +241,14 @@ def poa_tile(
     maps: MapsDep,
     model: Literal["posterior", "prior"] = "posterior",
     v: str | None = None,
+    size: TileSize = 256,
 ) -> Response:
     """POA heat of the current map (``posterior``) or the prior; ramp in
-    :mod:`wayhome.basemap.tiles` (YlOrRd, log scale over 3 decades below the map's peak)."""
+    :mod:`wayhome.basemap.tiles` (YlOrRd, log scale over 3 decades below the map's peak);
+    ``size=512``: the same ground in a 512 px tile."""
     m = _tile_map(session, incident_id, maps, z, x, y)
-    key = f"poa-{model}-{z}-{x}-{y}"
-    body = None if _fresh(request, m, key) else m.poa_tile(model, z, x, y)
+    key = f"poa-{model}-{z}-{x}-{y}" + ("" if size == 256 else f"@{size}")
+    body = None if _fresh(request, m, key) else m.poa_tile(model, z, x, y, size)
     return _cached(m, key, v, "image/png", body)
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from wayhome.api.auth import ReaderDep, ReporterDep
 from wayhome.api.deps import HubDep, NowDep, SessionDep
 from wayhome.api.hub import LiveHub
 from wayhome.api.schemas import SignalAckCreate, SignalCreate, SignalPublic
 from wayhome.ops.signals import signal_from_code
-from wayhome.store import acknowledge_signal, get_signal, list_signals, send_signal
+from wayhome.store import acknowledge_signal, get_signal, list_signals, record_signal
 from wayhome.store.models import SignalMessage
 
 __all__ = ["acknowledge", "create", "list_all", "read", "router"]
@@ -30,6 +30,7 @@ def _public(message: SignalMessage) -> SignalPublic:
             "team_id": message.team_id,
             "sent_at": message.sent_at,
             "deliveries": message.deliveries,
+            "client_id": message.client_id,
         },
         from_attributes=True,
     )
@@ -49,10 +50,15 @@ def create(
     session: SessionDep,
     hub: HubDep,
     now: NowDep,
+    response: Response,
     actor: ReporterDep,
 ) -> SignalPublic:
-    """Send a signal to one member, one team, or everyone in the field."""
-    message = send_signal(
+    """Send a signal to one member, one team, or everyone in the field.
+
+    With a ``client_id``, a replay of the same signal answers 200 with the stored one (not
+    logged or pushed again); the same id with another signal is refused (409).
+    """
+    sent = record_signal(
         session,
         incident_id=incident_id,
         code=body.code,
@@ -60,8 +66,12 @@ def create(
         team_id=body.team_id,
         now=now,
         actor=actor.label,
+        client_id=body.client_id,
     )
-    return _publish(hub, "sent", message)
+    if not sent.created:
+        response.status_code = status.HTTP_200_OK
+        return _public(sent.signal)
+    return _publish(hub, "sent", sent.signal)
 
 
 @router.get("")

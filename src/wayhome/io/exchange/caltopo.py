@@ -16,7 +16,8 @@ maps a feature one way.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from wayhome.io.exchange.features import ASSIGNMENT_STATUSES, MapFeature, MapKin
 from wayhome.io.vector import _read_bytes, _read_geojson, write_geojson
 
 __all__ = [
+    "caltopo_from_bytes",
     "caltopo_properties",
     "feature_from_caltopo",
     "features_to_caltopo",
+    "import_errors",
     "read_caltopo_geojson",
     "write_caltopo_geojson",
 ]
@@ -283,6 +286,18 @@ def _two_dimensional(data: bytes) -> bytes:
     return json.dumps(trim(doc)).encode("utf-8")
 
 
+@contextmanager
+def import_errors() -> Iterator[None]:
+    """Say ``import:`` (not ``layers:``) in errors of the shared GeoJSON/KML readers."""
+    try:
+        yield
+    except DataFileError as exc:
+        text = str(exc)
+        if not text.startswith("layers: "):
+            raise
+        raise DataFileError(f"import: {text.removeprefix('layers: ')}") from exc
+
+
 def read_caltopo_geojson(path: Path | str) -> tuple[list[MapFeature], list[str]]:
     """Read a CalTopo (or any) GeoJSON export into map features.
 
@@ -302,16 +317,22 @@ def read_caltopo_geojson(path: Path | str) -> tuple[list[MapFeature], list[str]]
     """
     p = Path(path)
     data = _read_bytes(p, what="import", kind="a GeoJSON file", again="export the map again")
-    crs, raw = _read_geojson(_two_dimensional(data), p.name)
+    return caltopo_from_bytes(data, p.name)
+
+
+def caltopo_from_bytes(data: bytes, source: str) -> tuple[list[MapFeature], list[str]]:
+    """:func:`read_caltopo_geojson` of a file's bytes (an upload); ``source`` names it."""
+    with import_errors():
+        crs, raw = _read_geojson(_two_dimensional(data), source)
     out: list[MapFeature] = []
     skipped: list[str] = []
     for item in raw:
         label = f"feature {item.index}" + (f" ({item.name!r})" if item.name else "")
         geom = None if item.geometry is None else geometry_to_crs(item.geometry, crs, "EPSG:4326")
-        feature = feature_from_caltopo(item.properties, geom, f"{label} in '{p.name}'")
+        feature = feature_from_caltopo(item.properties, geom, f"{label} in '{source}'")
         if feature is None:
             skipped.append(label)
         else:
             out.append(feature)
-    warnings = [f"'{p.name}': skipped {', '.join(skipped)} (folders or no map geometry)"]
+    warnings = [f"'{source}': skipped {', '.join(skipped)} (folders or no map geometry)"]
     return out, warnings if skipped else []

@@ -9,6 +9,7 @@ module writes and reads these, so one planner's map survives a trip through any 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,7 +25,18 @@ from wayhome.errors import InvalidParameterError
 if TYPE_CHECKING:
     from wayhome.io.plan_dir import PlanState
 
-__all__ = ["ASSIGNMENT_STATUSES", "MapFeature", "MapKind", "features_from_plan"]
+__all__ = [
+    "ASSIGNMENT_STATUSES",
+    "RECORD_KEY",
+    "MapFeature",
+    "MapKind",
+    "features_from_plan",
+    "sweeps_from_plan",
+]
+
+#: The ``extra`` key saying which record a feature was drawn from (``ipp``, ``poa_region``,
+#: ``place``, ``subject``, ``hazard``, ``track``, ...), so an import knows what it holds.
+RECORD_KEY = "record"
 
 #: Assignment states, as :class:`wayhome.store.models.Assignment` records them.
 ASSIGNMENT_STATUSES: tuple[str, ...] = ("draft", "planned", "in_progress", "completed", "aborted")
@@ -196,13 +208,19 @@ def features_from_plan(
             geometry=Point(ipp.lon, ipp.lat),
             description="Initial planning point",
             color="#FF0000",
+            extra={RECORD_KEY: "ipp"},
         )
     )
     for entry in state.evidence.active():
         if not isinstance(entry, ClueEvidence) or not hasattr(entry.clue, "at"):
             continue
         clue = entry.clue
-        extra = {"clue_kind": clue.kind, "time": clue.time.isoformat()}
+        extra = {
+            RECORD_KEY: "clue",
+            "clue_kind": clue.kind,
+            "time": clue.time.isoformat(),
+            "evidence_id": entry.id,
+        }
         bearing = getattr(clue, "bearing_deg", None)
         if bearing is not None:
             extra["bearing_deg"] = f"{bearing:g}"
@@ -228,8 +246,29 @@ def features_from_plan(
                 geometry=area,
                 description=f"{region.area_km2:.2f} km² holding {region.level:.0%} of the POA",
                 color="#FF8800" if region.level < 0.9 else "#FFCC00",
+                extra={RECORD_KEY: "poa_region"},
             )
         )
+    return out
+
+
+def sweeps_from_plan(state: PlanState) -> dict[str, list[tuple[float, float]]]:
+    """Segment id → the sweep path (lon, lat) ``wayhome assign`` wrote in the team files.
+
+    Empty when the plan has no assignments (no team files).
+    """
+    out: dict[str, list[tuple[float, float]]] = {}
+    for name, text in (state.team_files or {}).items():
+        if not name.endswith(".geojson"):
+            continue
+        doc = json.loads(text)
+        props = doc["features"][0]["properties"]
+        route = next(
+            (g for g in doc["features"] if g["properties"].get("part") == "sweep route"), None
+        )
+        if route is not None and props.get("segment"):
+            xy = route["geometry"]["coordinates"]
+            out[str(props["segment"])] = [(float(x), float(y)) for x, y, *_ in xy]
     return out
 
 

@@ -25,12 +25,19 @@ import gpxpy.gpx
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from wayhome.errors import DataFileError
+from wayhome.errors import DataFileError, InvalidParameterError
 from wayhome.io.atomic import write_text_atomic
 from wayhome.io.exchange.features import MapFeature, MapKind
 from wayhome.io.vector import _local, _parse_xml, _read_bytes
 
-__all__ = ["GARMIN_NAME_LIMITS", "garmin_name", "gpx_document", "read_gpx", "write_gpx"]
+__all__ = [
+    "GARMIN_NAME_LIMITS",
+    "garmin_name",
+    "gpx_document",
+    "gpx_from_bytes",
+    "read_gpx",
+    "write_gpx",
+]
 
 #: Longest names older Garmin units keep, per GPX element.
 GARMIN_NAME_LIMITS: Mapping[str, int] = {"wpt": 10, "rte": 15, "trk": 20}
@@ -173,13 +180,25 @@ def read_gpx(path: Path | str) -> tuple[list[MapFeature], list[str]]:
     """
     p = Path(path)
     data = _read_bytes(p, what="import", kind="a GPX file", again="export it from the GPS again")
-    root = _parse_xml(data, p.name, what="import", error=DataFileError)
+    return gpx_from_bytes(data, p.name)
+
+
+def gpx_from_bytes(data: bytes, source: str) -> tuple[list[MapFeature], list[str]]:
+    """:func:`read_gpx` of a file's bytes (an upload); ``source`` names it in messages."""
+    root = _parse_xml(data, source, what="import", error=DataFileError)
     if _local(root.tag) != "gpx":
-        raise DataFileError(f"import: '{p.name}' is XML but not GPX (root <{_local(root.tag)}>)")
+        raise DataFileError(f"import: '{source}' is XML but not GPX (root <{_local(root.tag)}>)")
     try:
         gpx = gpxpy.parse(data.decode("utf-8-sig"))
     except (gpxpy.gpx.GPXException, ValueError) as exc:
-        raise DataFileError(f"import: '{p.name}' is not a readable GPX file ({exc})") from None
+        raise DataFileError(f"import: '{source}' is not a readable GPX file ({exc})") from None
+    try:
+        return _features(gpx, source)
+    except InvalidParameterError as exc:  # a point out of range, ...: name the file
+        raise DataFileError(f"import: '{source}': {exc}") from None
+
+
+def _features(gpx: gpxpy.gpx.GPX, source: str) -> tuple[list[MapFeature], list[str]]:
     out: list[MapFeature] = []
     warnings: list[str] = []
     for wpt in gpx.waypoints:
@@ -198,7 +217,7 @@ def read_gpx(path: Path | str) -> tuple[list[MapFeature], list[str]]:
         xy = [(pt.longitude, pt.latitude) for pt in points]
         title = _title(name, comment, element)
         if len(xy) < 2:
-            warnings.append(f"'{p.name}': {title!r} has fewer than two points; skipped")
+            warnings.append(f"'{source}': {title!r} has fewer than two points; skipped")
             continue
         fields = _fields(desc)
         if gtype == f"{_TYPE_PREFIX}assignment":

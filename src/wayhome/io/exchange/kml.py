@@ -23,11 +23,11 @@ from shapely.geometry.base import BaseGeometry
 from wayhome.errors import DataFileError, InvalidParameterError
 from wayhome.io.atomic import write_bytes_atomic, write_text_atomic
 from wayhome.io.exchange._zip import ZipLimits, read_zip_member
-from wayhome.io.exchange.caltopo import caltopo_properties, feature_from_caltopo
+from wayhome.io.exchange.caltopo import caltopo_properties, feature_from_caltopo, import_errors
 from wayhome.io.exchange.features import MapFeature
 from wayhome.io.vector import _read_bytes, _read_kml
 
-__all__ = ["kml_document", "read_kml", "write_kml", "write_kmz"]
+__all__ = ["kml_document", "kml_from_bytes", "kmz_document", "read_kml", "write_kml", "write_kmz"]
 
 _NS = "http://www.opengis.net/kml/2.2"
 
@@ -109,12 +109,17 @@ def write_kml(path: Path | str, features: Sequence[MapFeature], *, name: str) ->
     write_text_atomic(path, kml_document(features, name=name))
 
 
-def write_kmz(path: Path | str, features: Sequence[MapFeature], *, name: str) -> None:
-    """Write ``features`` as a KMZ (a zip holding ``doc.kml``), atomically."""
+def kmz_document(features: Sequence[MapFeature], *, name: str) -> bytes:
+    """A KMZ (a zip holding ``doc.kml``) of ``features``, as bytes."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("doc.kml", kml_document(features, name=name))
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_kmz(path: Path | str, features: Sequence[MapFeature], *, name: str) -> None:
+    """Write ``features`` as a KMZ (a zip holding ``doc.kml``), atomically."""
+    write_bytes_atomic(path, kmz_document(features, name=name))
 
 
 def read_kml(
@@ -143,11 +148,21 @@ def read_kml(
     """
     p = Path(path)
     data = _read_bytes(p, what="import", kind="a KML or KMZ file", again="export the map again")
-    source = p.name
-    if p.suffix.lower() == ".kmz" or data[:2] == b"PK":
-        member, data = read_zip_member(data, p.name, pick=".kml", limits=limits)
-        source = f"{p.name}:{member}"
-    _, raw = _read_kml(data, source)
+    return kml_from_bytes(data, p.name, limits=limits)
+
+
+def kml_from_bytes(
+    data: bytes, source: str, *, limits: ZipLimits | None = None
+) -> tuple[list[MapFeature], list[str]]:
+    """:func:`read_kml` of a file's bytes (an upload); ``source`` is its file name.
+
+    The bytes are a KMZ when ``source`` ends in ``.kmz`` or they start as a zip does.
+    """
+    if source.lower().endswith(".kmz") or data[:2] == b"PK":
+        member, data = read_zip_member(data, source, pick=".kml", limits=limits)
+        source = f"{source}:{member}"
+    with import_errors():
+        _, raw = _read_kml(data, source)
     out: list[MapFeature] = []
     skipped: list[str] = []
     for item in raw:

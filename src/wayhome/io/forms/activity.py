@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from wayhome.io.forms._sheet import Cell, Column, Sheet, or_blank, period_text, when
 from wayhome.io.forms.record import FormsRecord, LogLine, MemberInfo
 
-__all__ = ["activity_units", "draw_ics_214"]
+__all__ = ["COMMAND_KINDS", "COMMAND_POSITIONS", "COMMAND_UNIT", "activity_units", "draw_ics_214"]
 
 #: The command unit's name on its ICS 214.
 COMMAND_UNIT = "Incident command post"

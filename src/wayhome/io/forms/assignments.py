@@ -9,7 +9,7 @@ from wayhome.io.forms._sheet import Cell, Column, Sheet, or_blank, period_text, 
 from wayhome.io.forms.maps import segment_png, usng
 from wayhome.io.forms.record import AssignmentInfo, FormsRecord, HazardInfo
 
-__all__ = ["draw_ics_204", "special_instructions", "work_assignment"]
+__all__ = ["NEAR_M", "NOT_RECORDED_205", "draw_ics_204", "special_instructions", "work_assignment"]
 
 _MARCH = {"lead": "lead", "middle": "middle", "rear": "rear (sweep)"}
 

@@ -30,7 +30,7 @@ def situation_summary(record: FormsRecord) -> str:
         where = ", ".join(
             f"{k} of the probability within {v:.2f} km²"
             for k, v in areas.items()
-            if k in ("50%", "95%")
+            if k in ("50%", "95%") and v is not None
         )
         lines.append(
             f"Plan ({plan.summary.get('model', '?')} model, planning period "

@@ -65,7 +65,7 @@ def draw_ics_211(sheet: Sheet, record: FormsRecord) -> None:
     cols = [
         Column("State", 0.035, "center"),
         Column("Agency", 0.05),
-        Column("Category", 0.045),
+        Column("Category", 0.052),
         Column("Kind", 0.045),
         Column("Type", 0.035),
         Column("Resource Name or Identifier", 0.09),
