@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import wayhome.web
+import wayhome.web.serve
 from wayhome.api import WayhomeSettings, create_app
 
 
@@ -25,12 +26,12 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "field" / "index.html").write_text("<title>field</title>", encoding="utf-8")
     (tmp_path / "assets" / "main-abc123.js").write_text("console.log(1)", encoding="utf-8")
     (tmp_path / "sw.js").write_text("self.x = 1", encoding="utf-8")
-    monkeypatch.setattr(wayhome.web, "_STATIC", tmp_path)
+    monkeypatch.setattr(wayhome.web.serve, "_STATIC", tmp_path)
     return tmp_path
 
 
 def test_static_dir_is_none_until_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wayhome.web, "_STATIC", tmp_path / "static")
+    monkeypatch.setattr(wayhome.web.serve, "_STATIC", tmp_path / "static")
     assert wayhome.web.static_dir() is None
     (tmp_path / "static").mkdir()
     assert wayhome.web.static_dir() is None  # a directory without index.html is not a build
@@ -41,7 +42,7 @@ def test_static_dir_is_none_until_built(tmp_path: Path, monkeypatch: pytest.Monk
 def test_not_built_answers_503_problem_at_root(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(wayhome.web, "_STATIC", tmp_path / "missing")
+    monkeypatch.setattr(wayhome.web.serve, "_STATIC", tmp_path / "missing")
     response = _client().get("/")
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -81,6 +82,6 @@ def test_api_routes_win_over_the_mount(built: Path) -> None:
 def test_the_package_build_is_where_static_dir_looks() -> None:
     # ``npm --prefix web run build`` writes here; an editable install reads it in place.
     expected = Path(wayhome.web.__file__).parent / "static"
-    assert expected == wayhome.web._STATIC
+    assert expected == wayhome.web.serve._STATIC
     found = wayhome.web.static_dir()
     assert found is None or (found / "field" / "index.html").is_file()

@@ -30,6 +30,7 @@ from wayhome.store.plans import link_plan, linked_plan_dirs, plan_dir_of
 
 __all__ = [
     "MapsDep",
+    "TileSize",
     "contours",
     "get_map_cache",
     "hillshade_tile",
