@@ -1,6 +1,7 @@
 // Form plumbing for the command post: labelled fields with their message next to them.
 
 import { ApiError } from "../shared/api";
+import { parseAxis } from "../shared/coords";
 import { h } from "../shared/dom";
 
 export type Control = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -59,13 +60,17 @@ export function checkPoint(
   bounds: [number, number, number, number] | null,
 ): { lat?: string; lon?: string; value: [number, number] | null } {
   const out: { lat?: string; lon?: string; value: [number, number] | null } = { value: null };
-  const lat = parseNumber(rawLat);
-  const lon = parseNumber(rawLon);
+  const latRead = parseAxis(rawLat, "lat");
+  const lonRead = parseAxis(rawLon, "lon");
+  const lat = latRead && "value" in latRead ? latRead.value : null;
+  const lon = lonRead && "value" in lonRead ? lonRead.value : null;
   if (rawLat.trim() === "") out.lat = "Latitude is required: give decimal degrees, e.g. 36.5412, or pick the point on the map.";
-  else if (lat === null) out.lat = "Latitude must be a number in decimal degrees, e.g. 36.5412.";
+  else if (latRead && "error" in latRead) out.lat = latRead.error;
+  else if (lat === null) out.lat = "Latitude must be a number in decimal degrees (e.g. 36.5412) or DMS (36°32'28\"N).";
   else if (lat < -90 || lat > 90) out.lat = "Latitude must be between -90 and 90 degrees.";
   if (rawLon.trim() === "") out.lon = "Longitude is required: give decimal degrees, e.g. -84.2803, or pick the point on the map.";
-  else if (lon === null) out.lon = "Longitude must be a number in decimal degrees, e.g. -84.2803.";
+  else if (lonRead && "error" in lonRead) out.lon = lonRead.error;
+  else if (lon === null) out.lon = "Longitude must be a number in decimal degrees (e.g. -84.2803) or DMS (84°16'49\"W).";
   else if (lon < -180 || lon > 180) out.lon = "Longitude must be between -180 and 180 degrees.";
   if (!out.lat && !out.lon && lat !== null && lon !== null) {
     if (bounds) {

@@ -638,6 +638,10 @@ export class Panels {
   private async submitClue(): Promise<void> {
     const f = this.clue;
     if (!f) return;
+    if (!f.applyPosition()) {
+      f.status.textContent = "Nothing was sent: fix the marked fields.";
+      return;
+    }
     const { errors, value } = validateClue(
       { lat: f.lat.value, lon: f.lon.value, kind: f.kind.value, note: f.note.value },
       this.map.bounds,
@@ -711,6 +715,8 @@ export class Panels {
   /** Put a clicked map point into the clue form (planners click where the clue is). */
   fillClueAt(lon: number, lat: number): void {
     if (!this.clue) return;
+    this.clue.position.value = "";
+    this.clue.position.dispatchEvent(new Event("input"));
     this.clue.lat.value = lat.toFixed(6);
     this.clue.lon.value = lon.toFixed(6);
   }

@@ -1,6 +1,8 @@
 // Planning on the command post: subject intake (the lost person) and new assignments.
 
 import { ApiError, api } from "../shared/api";
+import { positionFiller } from "../shared/clueform";
+import { POSITION_FORMS } from "../shared/coords";
 import { announce, clockTime, fill, h } from "../shared/dom";
 import type { Assignment, Period, Subject } from "../shared/types";
 import { checkPoint, errorText, field, isoToLocal, localToIso, parseNumber, placeServerError, showErrors, type Field } from "./forms";
@@ -46,6 +48,7 @@ export class SubjectsPanel {
   private form!: HTMLFormElement;
   private picking = false;
   private details!: HTMLDetailsElement;
+  private position!: { field: Field; apply(): string | null; clear(): void };
 
   constructor(
     private readonly state: IncidentState,
@@ -63,8 +66,9 @@ export class SubjectsPanel {
       name: field("subject-name", "Name", text(200), "Or a description if unknown (\u201cboy, 6\u201d)"),
       category: field("subject-category", "Category (ISRID)", category),
       age: field("subject-age", "Age (years)", h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }), "Needed for a child"),
-      lat: field("subject-lat", "Last seen: latitude", h("input", { type: "text", inputmode: "decimal", autocomplete: "off" })),
-      lon: field("subject-lon", "Last seen: longitude", h("input", { type: "text", inputmode: "decimal", autocomplete: "off" })),
+      position: field("intake-position", "Last seen: position (any format)", h("input", { type: "text", autocomplete: "off", spellcheck: "false" }), `Optional; fills latitude and longitude. ${POSITION_FORMS}`),
+      lat: field("subject-lat", "Last seen: latitude", h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }), "Decimal degrees or DMS, WGS 84"),
+      lon: field("subject-lon", "Last seen: longitude", h("input", { type: "text", inputmode: "decimal", autocomplete: "off" }), "Decimal degrees or DMS, WGS 84"),
       at: field("subject-last-seen-at", "Last seen: time", lastSeen),
       description: field("subject-description", "Description (clothing, build…)", h("textarea", { rows: 2, maxlength: 2000 })),
       guardian: field("guardian-name", "Guardian's name", text(200), "Who the subject is handed to"),
@@ -73,6 +77,11 @@ export class SubjectsPanel {
       code: field("handover-code", "Handover code (optional)", text(100), "At least 6 characters; left empty, one is generated"),
     };
     this.fields = Object.values(f);
+    f.position.error.dataset.testid = "field-error-position";
+    this.position = {
+      field: f.position,
+      ...positionFiller(f.position.control as HTMLInputElement, f.lat.control as HTMLInputElement, f.lon.control as HTMLInputElement),
+    };
     const pick = h(
       "button",
       { type: "button", class: "small", "data-testid": "subject-pick-point", "aria-pressed": "false" },
@@ -85,6 +94,7 @@ export class SubjectsPanel {
       { "data-testid": "subject-form", novalidate: true, "aria-label": "Subject intake" },
       f.name.wrap,
       h("div", { class: "row" }, f.category.wrap, f.age.wrap),
+      f.position.wrap,
       h("div", { class: "row" }, f.lat.wrap, f.lon.wrap),
       pick,
       f.at.wrap,
@@ -120,6 +130,7 @@ export class SubjectsPanel {
   /** A map click: taken as the last-seen point when picking (true: consumed). */
   takeMapClick(lon: number, lat: number): boolean {
     if (!this.picking) return false;
+    this.position.clear();
     (this.fields.find((x) => x.name === "subject-lat")!.control as HTMLInputElement).value = lat.toFixed(6);
     (this.fields.find((x) => x.name === "subject-lon")!.control as HTMLInputElement).value = lon.toFixed(6);
     this.setPicking(false);
@@ -130,6 +141,12 @@ export class SubjectsPanel {
   private async submit(f: Record<string, Field>, button: HTMLButtonElement): Promise<void> {
     const v = (x: Field): string => x.control.value;
     const errors: Record<string, string> = {};
+    const positionError = this.position.apply();
+    if (positionError) {
+      showErrors(this.fields, { "intake-position": positionError });
+      this.status.textContent = "Nothing was sent: fix the marked fields.";
+      return;
+    }
     if (!v(f.name).trim()) errors["subject-name"] = "Name is required: give the subject's name, or a description such as \u201cboy, 6\u201d.";
     const age = v(f.age).trim() === "" ? null : parseNumber(v(f.age));
     if (v(f.age).trim() !== "" && (age === null || age < 0 || age > 120)) errors["subject-age"] = "Age must be a number of years between 0 and 120.";
@@ -171,6 +188,7 @@ export class SubjectsPanel {
       this.showCode(created.name, created.handover_code);
       this.status.textContent = `${created.name} recorded as missing.`;
       for (const x of this.fields) if (x.control.tagName !== "SELECT" && x.name !== "subject-last-seen-at") x.control.value = "";
+      this.position.clear();
     } catch (e) {
       const placed = placeServerError(this.fields, e, {
         name: "subject-name",

@@ -318,7 +318,7 @@ function renderAssignment(): void {
     h("p", { "data-testid": "my-assignment-summary", "data-status": a.status }, h("strong", {}, `Team ${c.team?.name ?? a.team_id} · segment ${a.segment}`), " ", h("span", { class: `badge status-${a.status}` }, a.status.replace("_", " "))),
     a.instructions ? h("p", {}, a.instructions) : null,
     a.turnaround_at ? h("p", {}, h("strong", {}, "Turn back at "), clockTime(a.turnaround_at)) : null,
-    c.rendezvous ? h("p", {}, h("strong", {}, "Rendezvous: "), `${c.rendezvous.name} (${formatCoord(c.rendezvous.lon, c.rendezvous.lat, "latlon")})`) : null,
+    c.rendezvous ? h("p", {}, h("strong", {}, "Rendezvous: "), `${c.rendezvous.name}, ${formatCoord(c.rendezvous.lon, c.rendezvous.lat, "latlon")}`) : null,
     mapEl,
   );
   if (c.segment && c.mapInfo) requestAnimationFrame(() => buildSmallMap(mapEl, c));
@@ -590,6 +590,8 @@ function cluePanel(): HTMLElement {
   const f = buildClueForm("field", [h("div", { class: "field" }, here)]);
   here.addEventListener("click", () => {
     const fill = (lon: number, lat: number): void => {
+      f.position.value = "";
+      f.position.dispatchEvent(new Event("input"));
       f.lat.value = lat.toFixed(6);
       f.lon.value = lon.toFixed(6);
     };
@@ -604,6 +606,10 @@ function cluePanel(): HTMLElement {
   f.form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const bounds: Bounds = c.mapInfo?.bounds ?? null;
+    if (!f.applyPosition()) {
+      f.status.textContent = "Nothing was sent: fix the marked fields.";
+      return;
+    }
     const { errors, value } = validateClue({ lat: f.lat.value, lon: f.lon.value, kind: f.kind.value, note: f.note.value }, bounds);
     f.showErrors(errors);
     if (!value) {

@@ -12,7 +12,6 @@ each new clue is pushed live as ``{"type": "clue", "event": "reported", ...}``.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -20,12 +19,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from wayhome.api.auth import PlannerDep, ReaderDep
 from wayhome.api.deps import HubDep, NowDep, SessionDep
 from wayhome.api.hub import LiveHub
-from wayhome.api.schemas import CluePublic, HazardZonePublic, MapImportPublic, PlacePublic
+from wayhome.api.routes.hazards import zone_public
+from wayhome.api.schemas import CluePublic, MapImportPublic, PlacePublic
 from wayhome.errors import InvalidParameterError
 from wayhome.io.exchange import MAP_MEDIA_TYPES, map_bytes, read_map_bytes
 from wayhome.store.exchange import assignment_map, incident_map
 from wayhome.store.map_import import import_map_features
-from wayhome.store.models import Clue, HazardZone
+from wayhome.store.models import Clue
 
 __all__ = ["EXPORT_FORMATS", "MapFormat", "export", "import_map", "router", "team_gpx"]
 
@@ -103,17 +103,6 @@ def _new_clue(hub: LiveHub, clue: Clue) -> CluePublic:
     return public
 
 
-def _zone(zone: HazardZone) -> HazardZonePublic:
-    return HazardZonePublic(
-        id=zone.id,
-        incident_id=zone.incident_id,
-        name=zone.name,
-        kind=zone.kind,
-        geometry=json.loads(zone.geometry),
-        created_at=zone.created_at,
-    )
-
-
 _UPLOAD: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -180,7 +169,7 @@ def import_map(
     return MapImportPublic(
         places=[PlacePublic.model_validate(p) for p in result.places],
         clues=[_new_clue(hub, c) for c in result.clues],
-        hazard_zones=[_zone(z) for z in result.hazard_zones],
+        hazard_zones=[zone_public(z) for z in result.hazard_zones],
         unchanged=list(result.unchanged),
         skipped=list(result.skipped),
         warnings=warnings,

@@ -21,12 +21,21 @@ from wayhome.store import (
 )
 from wayhome.store.models import HazardZone
 
-__all__ = ["create", "hazard_alert_public", "list_all", "publish_alerts", "read", "router"]
+__all__ = [
+    "create",
+    "hazard_alert_public",
+    "list_all",
+    "publish_alerts",
+    "read",
+    "router",
+    "zone_public",
+]
 
 router = APIRouter(prefix="/incidents/{incident_id}/hazards", tags=["hazards"])
 
 
-def _public(zone: HazardZone) -> HazardZonePublic:
+def zone_public(zone: HazardZone) -> HazardZonePublic:
+    """A hazard zone's API view (its GeoJSON geometry parsed)."""
     return HazardZonePublic(
         id=zone.id,
         incident_id=zone.incident_id,
@@ -83,16 +92,16 @@ def create(
         geometry=body.geometry.model_dump(),
         actor=actor.label,
     )
-    return _public(zone)
+    return zone_public(zone)
 
 
 @router.get("")
 def list_all(incident_id: int, session: SessionDep, actor: ReaderDep) -> list[HazardZonePublic]:
     """The incident's hazard zones, oldest first."""
-    return [_public(z) for z in list_hazard_zones(session, incident_id)]
+    return [zone_public(z) for z in list_hazard_zones(session, incident_id)]
 
 
 @router.get("/{zone_id}")
 def read(incident_id: int, zone_id: int, session: SessionDep, actor: ReaderDep) -> HazardZonePublic:
     """One hazard zone."""
-    return _public(get_hazard_zone(session, incident_id=incident_id, zone_id=zone_id))
+    return zone_public(get_hazard_zone(session, incident_id=incident_id, zone_id=zone_id))
