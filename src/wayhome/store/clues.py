@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from wayhome.errors import ConflictError, InvalidParameterError, WayhomeError
 from wayhome.geo.coords import LonLat
 from wayhome.search.clues import BEARING_KINDS, REPORTED_KINDS, build_clue
-from wayhome.store.errors import UnknownRecordError
+from wayhome.store.errors import UnknownRecordError, require_same_replay
 from wayhome.store.incidents import get_incident, log_activity
 from wayhome.store.models import Clue, utc_now
 from wayhome.store.plans import plan_dir_of
@@ -203,14 +203,12 @@ def _check_replay(
         raise ConflictError(
             f"id: clue {clue_id} is already stored in another incident; a new clue needs a new id"
         )
-    differing = [f for f in _COMPARED if getattr(stored, f) != sent[f]]
-    if differing:
-        held = ", ".join(f"{f} {getattr(stored, f)!r}" for f in differing)
-        given = ", ".join(f"{f} {sent[f]!r}" for f in differing)
-        raise ConflictError(
-            f"id: clue {clue_id} is already stored with {held}, not {given}; a replay repeats "
-            "the report exactly, a new clue needs a new id"
-        )
+    require_same_replay(
+        stored,
+        {f: sent[f] for f in _COMPARED},
+        stored_as=f"id: clue {clue_id} is already stored with",
+        fix="a replay repeats the report exactly, a new clue needs a new id",
+    )
 
 
 def get_clue(session: Session, *, incident_id: int, clue_id: uuid.UUID) -> Clue:

@@ -5,9 +5,17 @@ All hang from :class:`wayhome.errors.UsageError`; the API maps them to 404, 422 
 
 from __future__ import annotations
 
-from wayhome.errors import AccessDeniedError, InvalidParameterError, UsageError
+from collections.abc import Mapping
 
-__all__ = ["GrantRequiredError", "HandoverRefusedError", "PairRuleError", "UnknownRecordError"]
+from wayhome.errors import AccessDeniedError, ConflictError, InvalidParameterError, UsageError
+
+__all__ = [
+    "GrantRequiredError",
+    "HandoverRefusedError",
+    "PairRuleError",
+    "UnknownRecordError",
+    "require_same_replay",
+]
 
 
 class UnknownRecordError(UsageError, KeyError):
@@ -54,3 +62,18 @@ class GrantRequiredError(AccessDeniedError):
         super().__init__(message)
         self.jurisdiction_ids = jurisdiction_ids
         self.member_ids = member_ids
+
+
+def require_same_replay(
+    stored: object, sent: Mapping[str, object], *, stored_as: str, fix: str
+) -> None:
+    """Refuse a replay (a device's id sent again) whose content differs from what is stored.
+
+    :class:`ConflictError` "``stored_as`` <field value, ...>, not <sent values>; ``fix``",
+    naming only the fields that differ; nothing when every field of ``sent`` matches.
+    """
+    differing = [f for f in sent if getattr(stored, f) != sent[f]]
+    if differing:
+        held = ", ".join(f"{f} {getattr(stored, f)!r}" for f in differing)
+        given = ", ".join(f"{f} {sent[f]!r}" for f in differing)
+        raise ConflictError(f"{stored_as} {held}, not {given}; {fix}")

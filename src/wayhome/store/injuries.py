@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wayhome.errors import ConflictError, InvalidParameterError
+from wayhome.errors import InvalidParameterError
+from wayhome.store.errors import require_same_replay
 from wayhome.store.incidents import get_incident, log_activity
 from wayhome.store.models import InjuryReport, Team, TeamMember
 from wayhome.store.roster import get_member, set_member_status
@@ -77,15 +78,12 @@ def report_injury(
 def _check_replay(
     stored: InjuryReport, client_id: uuid.UUID, sent: dict[str, object]
 ) -> ReportedInjury:
-    differing = [f for f in sent if getattr(stored, f) != sent[f]]
-    if differing:
-        held = ", ".join(f"{f} {getattr(stored, f)!r}" for f in differing)
-        given = ", ".join(f"{f} {sent[f]!r}" for f in differing)
-        raise ConflictError(
-            f"client_id: injury report {stored.id} was sent with client id {client_id} and "
-            f"{held}, not {given}; a replay repeats the report exactly, a new report needs a "
-            "new id"
-        )
+    require_same_replay(
+        stored,
+        sent,
+        stored_as=f"client_id: injury report {stored.id} was sent with client id {client_id} and",
+        fix="a replay repeats the report exactly, a new report needs a new id",
+    )
     return ReportedInjury(stored, created=False)
 
 

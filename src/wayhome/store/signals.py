@@ -21,9 +21,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wayhome.errors import ConflictError, InvalidParameterError
+from wayhome.errors import InvalidParameterError
 from wayhome.ops.signals import signal_from_code
-from wayhome.store.errors import UnknownRecordError
+from wayhome.store.errors import UnknownRecordError, require_same_replay
 from wayhome.store.incidents import get_incident, log_activity
 from wayhome.store.models import Member, SignalDelivery, SignalMessage, TeamMember
 from wayhome.store.roster import FIELD_STATUSES, get_member, get_team
@@ -113,14 +113,12 @@ def _find_by_client_id(
 def _check_replay(
     stored: SignalMessage, client_id: uuid.UUID, sent: dict[str, object]
 ) -> SentSignal:
-    differing = [f for f in sent if getattr(stored, f) != sent[f]]
-    if differing:
-        held = ", ".join(f"{f} {getattr(stored, f)!r}" for f in differing)
-        given = ", ".join(f"{f} {sent[f]!r}" for f in differing)
-        raise ConflictError(
-            f"client_id: signal {stored.id} was sent with client id {client_id} and {held}, "
-            f"not {given}; a replay repeats the signal exactly, a new signal needs a new id"
-        )
+    require_same_replay(
+        stored,
+        sent,
+        stored_as=f"client_id: signal {stored.id} was sent with client id {client_id} and",
+        fix="a replay repeats the signal exactly, a new signal needs a new id",
+    )
     return SentSignal(stored, created=False)
 
 
